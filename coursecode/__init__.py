@@ -1,0 +1,1 @@
+"""coursecode: the optimizers, problems and tools behind the book."""
