@@ -1,1 +1,28 @@
-"""coursecode: the optimizers, problems and tools behind the book."""
+"""coursecode: the optimizers, problems and tools behind the book *Adam and its variants*.
+
+>>> import numpy as np, coursecode as cc
+>>> opt = cc.adam(lr=1e-3)
+>>> state = opt.init(np.zeros(3))
+>>> theta, state = opt.step(np.zeros(3), np.ones(3), state)
+
+The core (optimizers, problems, online problems, run) needs only numpy;
+``coursecode.plots``, ``coursecode.widgets`` and ``coursecode.exercises`` add
+matplotlib and ipywidgets.
+"""
+from .online import OnlineLinear, reddi_cycle, reddi_spike, reddi_stochastic
+from .optimizers import (ALL, LECTURE, Optimizer, adabelief, adagrad, adam, adam_l2, adamax, adamw,
+                         amsgrad, gd, lion, momentum, nadam, radam, rmsprop)
+from .problems import (Problem, Quadratic, Stochastic, bowl, cliff, plateau, quadratic, ravine,
+                       rosenbrock, rotated_ravine, saddle, stochastic)
+from .run import Trajectory, run
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Optimizer", "gd", "momentum", "adagrad", "rmsprop", "adam", "adam_l2", "adamw", "amsgrad",
+    "adamax", "nadam", "radam", "lion", "adabelief", "LECTURE", "ALL",
+    "Problem", "Quadratic", "Stochastic", "quadratic", "bowl", "ravine", "rotated_ravine",
+    "rosenbrock", "saddle", "plateau", "cliff", "stochastic",
+    "OnlineLinear", "reddi_cycle", "reddi_spike", "reddi_stochastic",
+    "Trajectory", "run",
+]

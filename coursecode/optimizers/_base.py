@@ -1,0 +1,96 @@
+"""What every optimizer shares: bound hyperparameters, ``init``/``step``, weight decay."""
+from __future__ import annotations
+
+import numpy as np
+
+from .. import _checks
+
+
+class Optimizer:
+    """An optimizer with its hyperparameters bound and validated.
+
+    Subclasses set ``name``, ``State`` (a NamedTuple whose first field is ``t``),
+    implement ``_init_fields(theta)`` and ``_update(theta, g, state, lr)`` and list
+    their array hyperparameters in ``_arrays`` so that :meth:`init` can check that
+    each broadcasts against theta.
+    """
+
+    name = "optimizer"
+    State = None
+    _arrays: tuple = ()
+
+    def __init__(self, lr, weight_decay=0.0, decoupled=False):
+        self.lr = _checks.learning_rate(lr)
+        self.weight_decay = _checks.nonnegative("weight_decay", weight_decay)
+        if not isinstance(decoupled, bool):
+            raise ValueError(f"Invalid decoupled: {decoupled!r} (must be True or False)")
+        self.decoupled = decoupled
+        self._no_decay = bool(np.all(self.weight_decay == 0))
+
+    # -- the public, pure interface ------------------------------------------------
+    def init(self, theta):
+        """The state before the first step (``t = 0``, moments at zero)."""
+        theta = _checks.as_theta(theta)
+        for name in ("lr", "weight_decay", *self._arrays):
+            value = getattr(self, name)
+            if not callable(value):
+                _checks.broadcasts_to(name, value, theta.shape)
+        return self.State(0, *self._init_fields(theta))
+
+    def step(self, theta, g, state):
+        """One update: returns ``(theta, state)``; never modifies its inputs."""
+        theta, g = _checks.same_shape(theta, g)
+        if not isinstance(state, self.State):
+            raise ValueError(f"state must be the {self.State.__name__} made by this optimizer's init, "
+                             f"got {type(state).__name__}")
+        lr = self.lr_at(state.t + 1)
+        theta, g = self._weight_decay(theta, g, lr)
+        return self._update(theta, g, state, lr)
+
+    def lr_at(self, t):
+        """The learning rate used at step ``t`` (1-based); schedules are called."""
+        return self.lr(t) if callable(self.lr) else self.lr
+
+    @property
+    def hyperparameters(self):
+        """The bound hyperparameters as a dict (name -> value)."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "name"}
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={_short(v)}" for k, v in self.hyperparameters.items())
+        return f"{self.name}({args})"
+
+    # -- shared pieces -------------------------------------------------------------
+    def _weight_decay(self, theta, g, lr):
+        """L2 adds ``lambda theta`` to the gradient (coupled: it is preconditioned too);
+        decoupled decay shrinks theta by ``1 - lr lambda`` before the step (Loshchilov & Hutter)."""
+        if self._no_decay:
+            return theta, g
+        if self.decoupled:
+            return theta * (1 - lr * self.weight_decay), g
+        return theta, g + self.weight_decay * theta
+
+    def _init_fields(self, theta):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _update(self, theta, g, state, lr):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+def _short(v):
+    if isinstance(v, np.ndarray):
+        return f"array{v.shape}"
+    if callable(v):
+        return getattr(v, "__name__", "schedule")
+    return repr(v)
+
+
+def zeros(theta):
+    return np.zeros_like(theta)
+
+
+def denominator(second_moment, eps, eps_inside_sqrt):
+    """sqrt(s) + eps (Kingma & Ba, PyTorch) or sqrt(s + eps) (the lecture's written form)."""
+    if eps_inside_sqrt:
+        return np.sqrt(second_moment + eps)
+    return np.sqrt(second_moment) + eps
