@@ -65,6 +65,13 @@ def choice(name, value, options):
     return value
 
 
+def flag(name, value):
+    """True or False; ``bool("False")`` is True, so strings and numbers are refused."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"Invalid {name}: {value!r} (must be True or False)")
+    return bool(value)
+
+
 def integer(name, value, minimum=0):
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < minimum:
         raise ValueError(f"Invalid {name}: {value!r} (must be an integer >= {minimum})")

@@ -33,7 +33,7 @@ class Adam(Optimizer):
         self.beta1 = _checks.unit_interval("beta1", beta1)
         self.beta2 = _checks.unit_interval("beta2", beta2)
         self.eps = _checks.nonnegative("eps", eps)
-        self.eps_inside_sqrt = bool(eps_inside_sqrt)
+        self.eps_inside_sqrt = _checks.flag("eps_inside_sqrt", eps_inside_sqrt)
 
     def _init_fields(self, theta):
         return zeros(theta), zeros(theta)

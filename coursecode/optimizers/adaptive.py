@@ -30,7 +30,7 @@ class Adagrad(Optimizer):
         self.eps = _checks.nonnegative("eps", eps)
         self.initial_accumulator_value = _checks.nonnegative("initial_accumulator_value",
                                                              initial_accumulator_value)
-        self.eps_inside_sqrt = bool(eps_inside_sqrt)
+        self.eps_inside_sqrt = _checks.flag("eps_inside_sqrt", eps_inside_sqrt)
 
     def _init_fields(self, theta):
         return (np.full_like(theta, self.initial_accumulator_value),)
@@ -51,7 +51,7 @@ class RMSProp(Optimizer):
         super().__init__(lr, weight_decay, decoupled)
         self.rho = _checks.unit_interval("rho", rho)
         self.eps = _checks.nonnegative("eps", eps)
-        self.eps_inside_sqrt = bool(eps_inside_sqrt)
+        self.eps_inside_sqrt = _checks.flag("eps_inside_sqrt", eps_inside_sqrt)
 
     def _init_fields(self, theta):
         return (zeros(theta),)

@@ -68,6 +68,7 @@ class Adamax(_TwoBetas):
 class NAdam(_TwoBetas):
     name = "nadam"
     State = NAdamState
+    _arrays = ("beta1", "beta2", "eps", "momentum_decay")
 
     def __init__(self, lr, beta1, beta2, eps, momentum_decay, weight_decay=0.0, decoupled=False):
         super().__init__(lr, beta1, beta2, eps, weight_decay, decoupled)
