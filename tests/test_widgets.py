@@ -1,0 +1,315 @@
+"""The explorers of coursecode.widgets: built without a display, driven by update().
+
+Every explorer is built and updated at each control's minimum and maximum, at
+every menu option and at seeded random settings: no exception, a status line,
+and the word "diverged" in it exactly where a run diverged. Also: the figure and
+its artists are reused (set_data), a control change runs update(), the static
+fallback has alt text and no network reference, and the explorers' numbers
+(momentum's optimal pair, the AMSGrad counterexample, AdamW against Adam + L2)
+are right.
+"""
+from __future__ import annotations
+
+import math
+import os
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import ipywidgets as W  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+import coursecode as cc  # noqa: E402
+from coursecode import widgets  # noqa: E402
+
+NAMES = ["landscape", "momentum", "adam", "amsgrad", "adamw"]
+
+
+@pytest.fixture(scope="module")
+def built():
+    """One explorer of each kind for the module (building draws every scene once)."""
+    made = {name: widgets.build(name) for name in NAMES}
+    yield made
+    for ex in made.values():
+        ex.close()
+
+
+def control_settings(ex):
+    """(name, value) pairs: each slider's min and max, each option, both checkbox states."""
+    out = []
+    for name, c in ex.controls.items():
+        if isinstance(c, W.Dropdown):
+            out += [(name, o[1] if isinstance(o, tuple) else o) for o in c.options]
+        elif isinstance(c, W.Checkbox):
+            out += [(name, True), (name, False)]
+        elif isinstance(c, W.FloatLogSlider):
+            out += [(name, c.base ** c.min), (name, c.base ** c.max)]
+        else:
+            out += [(name, c.min), (name, c.max)]
+    return out
+
+
+def random_settings(ex, rng, n):
+    settings = []
+    for _ in range(n):
+        values = {}
+        for name, c in ex.controls.items():
+            if isinstance(c, W.Dropdown):
+                options = [o[1] if isinstance(o, tuple) else o for o in c.options]
+                values[name] = options[rng.integers(len(options))]
+            elif isinstance(c, W.Checkbox):
+                values[name] = bool(rng.integers(2))
+            elif isinstance(c, W.FloatLogSlider):
+                values[name] = float(c.base ** rng.uniform(c.min, c.max))
+            else:
+                values[name] = float(rng.uniform(c.min, c.max))
+        settings.append(values)
+    return settings
+
+
+def assert_sane(ex):
+    assert isinstance(ex.message, str) and ex.message
+    assert ex.image.value[:2] == b"\xff\xd8"  # a JPEG frame was sent to the widget
+    if ex.diverged:
+        assert "diverged" in ex.message.lower()
+        assert "diverged" in ex.status.value.lower()
+
+
+def test_registry_has_the_chapters_explorers():
+    reg = widgets.registry()
+    assert set(NAMES) <= set(reg)
+    assert all(callable(f) for f in reg.values())
+    reg.clear()  # a copy: the module's registry is untouched
+    assert set(NAMES) <= set(widgets.registry())
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_explorer_interface(built, name):
+    ex = built[name]
+    assert ex.controls and all(isinstance(c, W.ValueWidget) for c in ex.controls.values())
+    assert isinstance(ex.widget, W.VBox)
+    assert ex.values == {k: c.value for k, c in ex.controls.items()}
+    assert_sane(ex)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_control_at_its_extremes(built, name):
+    ex = built[name]
+    start = ex.values
+    for control, value in control_settings(ex):
+        ex.update(**{control: value})
+        assert_sane(ex)
+    ex.update(**start)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_random_settings(built, name):
+    ex = built[name]
+    start = ex.values
+    for values in random_settings(ex, np.random.default_rng(12345), 6):
+        ex.update(**values)
+        assert_sane(ex)
+    ex.update(**start)
+
+
+@pytest.mark.parametrize("name, values", [
+    ("landscape", {"problem": "ravine", "optimizer": "gd", "lr": 10.0}),
+    ("landscape", {"problem": "rosenbrock", "optimizer": "gd", "lr": 0.1}),
+    ("momentum", {"lr": 10.0, "beta": 0.0}),
+    ("adam", {"problem": "ravine", "lr": 10.0}),
+    ("adamw", {"lr": 1.0, "weight_decay": 5.0}),
+])
+def test_divergence_is_drawn_and_said(built, name, values):
+    ex = built[name]
+    start = ex.values
+    ex.update(**values)
+    assert ex.diverged
+    assert "diverged" in ex.message
+    assert "diverged" in ex.status.value
+    ex.update(**start)
+    assert not ex.diverged
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_figure_and_artists_are_reused(built, name):
+    ex = built[name]
+    fig, axes = ex.figure, list(ex.figure.axes)
+    counts = [len(ax.get_children()) for ax in axes]
+    start = ex.values
+    for values in random_settings(ex, np.random.default_rng(7), 3):
+        ex.update(**values)
+    ex.update(**start)
+    assert ex.figure is fig and list(fig.axes) == axes
+    assert [len(ax.get_children()) for ax in axes] == counts
+
+
+def test_no_pyplot_figures_are_made():
+    before = plt.get_fignums()
+    ex = widgets.build("adamw")
+    ex.update(lr=0.1)
+    ex.close()
+    assert plt.get_fignums() == before
+
+
+def test_a_control_change_runs_update(built):
+    ex = built["landscape"]
+    ex.update(problem="ravine", optimizer="gd", lr=0.1)
+    ex.controls["lr"].value = 10.0  # what dragging the slider does
+    assert ex.diverged and "diverged" in ex.message
+    ex.controls["lr"].value = 0.1
+    assert not ex.diverged
+
+
+def test_a_failing_redraw_reports_instead_of_raising(monkeypatch):
+    ex = widgets.build("adamw")
+
+    def broken(values):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(ex, "_compute", broken)
+    ex.controls["lr"].value = 0.2  # the observer catches: no traceback reaches the reader
+    assert "Could not redraw" in ex.status.value and "boom" in ex.status.value
+    ex.close()
+
+
+def test_update_rejects_what_no_control_can_show(built):
+    ex = built["landscape"]
+    with pytest.raises(TypeError, match="no control"):
+        ex.update(learning_rate=0.1)
+    with pytest.raises(ValueError, match="problem"):
+        ex.update(problem="himmelblau")
+    with pytest.raises(ValueError, match="finite"):
+        ex.update(lr=float("nan"))
+    ex.update(lr=1e9)  # clamped to the slider's maximum, as the slider would
+    assert ex.controls["lr"].value == pytest.approx(10.0)
+    ex.update(lr=0.1)
+
+
+def test_landscape_problem_moves_the_start_sliders(built):
+    ex = built["landscape"]
+    ex.update(problem="rosenbrock")
+    assert (ex.controls["x0"].min, ex.controls["x0"].max) == (-2.0, 2.0)
+    assert (ex.controls["x0"].value, ex.controls["y0"].value) == (-1.5, 2.0)
+    ex.update(problem="plateau", x0=4.0, y0=-4.5)  # an explicit start in the new window is kept
+    assert (ex.controls["x0"].value, ex.controls["y0"].value) == (4.0, -4.5)
+    ex.update(problem="ravine")
+    assert (ex.controls["x0"].min, ex.controls["x0"].max) == (-1.2, 1.2)
+
+
+def test_landscape_saddle_and_ravine_messages(built):
+    ex = built["landscape"]
+    ex.update(problem="saddle", optimizer="gd", lr=0.1, x0=-1.2, y0=0.0)
+    assert "saddle point" in ex.message
+    ex.update(problem="ravine", optimizer="gd", lr=0.1)
+    assert "2/λmax = 0.2" in ex.message and "converged" in ex.message
+
+
+def test_momentum_optimal_pair_and_rate():
+    alpha, beta, rate = widgets.momentum_optimum(2.0, 10.0)
+    assert alpha == pytest.approx(4 / (math.sqrt(10) + math.sqrt(2)) ** 2)
+    assert beta == pytest.approx(((math.sqrt(10) - math.sqrt(2)) / (math.sqrt(10) + math.sqrt(2))) ** 2)
+    assert rate == pytest.approx(math.sqrt(beta))
+    assert float(widgets.momentum_rate(alpha, beta, [2.0, 10.0])) == pytest.approx(rate)
+    assert float(widgets.momentum_rate(2 / 12, 0.0, [2.0, 10.0])) == pytest.approx(8 / 12)  # GD's best
+    # the heavy ball at the optimal pair converges at that rate, measured on the ravine
+    traj = cc.run(cc.momentum(lr=alpha, beta=beta, form="heavy_ball"), cc.ravine(), [1.0, 1.0], 60)
+    err = np.linalg.norm(traj.thetas, axis=1)
+    measured = (err[60] / err[30]) ** (1 / 30)
+    assert measured == pytest.approx(rate, rel=0.15)
+
+
+@pytest.mark.parametrize("form", ["ema", "heavy_ball"])
+def test_momentum_snap_sets_the_optimal_pair(form):
+    ex = widgets.momentum_explorer(form=form)
+    alpha, beta, rate = widgets.momentum_optimum(2.0, 10.0)
+    expected_lr = alpha / (1 - beta) if form == "ema" else alpha
+    ex.update(snap=True)
+    assert ex.controls["lr"].value == pytest.approx(expected_lr)
+    assert ex.controls["beta"].value == pytest.approx(beta)
+    assert f"rate {rate:.3f}" in ex.message
+    ex.update(lr=0.5)  # moving a slider leaves the optimum
+    assert ex.controls["snap"].value is False
+    ex.close()
+
+
+def test_momentum_ema_form_equals_heavy_ball_with_scaled_lr():
+    ema, hb = widgets.momentum_explorer(form="ema"), widgets.momentum_explorer(form="heavy_ball")
+    ema.update(lr=0.8, beta=0.5)
+    hb.update(lr=0.4, beta=0.5)
+    a = ema._cached(ema.values).thetas
+    b = hb._cached(hb.values).thetas
+    np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    ema.close()
+    hb.close()
+
+
+def test_amsgrad_counterexample(built):
+    ex = built["amsgrad"]
+    ex.update(C=3.0, beta1=0.0, beta2=0.1)
+    x, avg = widgets._amsgrad_grid()
+    i, j, k = ex._compute(ex.values)
+    assert x[0, -1, i, j, k] > 0.9          # Adam drifts to the wrong end, x = +1
+    assert x[1, -1, i, j, k] < -0.9         # AMSGrad finds x* = -1
+    assert avg[0, -1, i, j, k] > 5 * avg[1, -1, i, j, k]
+    assert "condition" in ex.message and "holds" in ex.message
+    ex.update(beta1=0.9, beta2=0.5)         # 0.9 >= sqrt(0.5)
+    assert "fails" in ex.message
+    ex.update(C=3.0, beta1=0.0, beta2=0.1)
+
+
+def test_amsgrad_grid_matches_a_single_run():
+    x, avg = widgets._amsgrad_grid()
+    g = widgets.AMSGRAD_GRID
+    i, j, k = 1, 0, 5  # C = 3, beta1 = 0, beta2 = 0.1
+    lr = lambda t: widgets.AMSGRAD_ALPHA / np.sqrt(t)  # noqa: E731
+    for o, opt in enumerate([cc.adam(lr=lr, beta1=g["beta1"][j], beta2=g["beta2"][k], eps=1e-8),
+                             cc.amsgrad(lr=lr, beta1=g["beta1"][j], beta2=g["beta2"][k], eps=1e-8)]):
+        traj = cc.run(opt, cc.reddi_cycle(float(g["C"][i])), [0.0], widgets.AMSGRAD_STEPS)
+        np.testing.assert_allclose(x[o, :, i, j, k], traj.thetas[:, 0], atol=1e-5)
+        R = traj.regret()
+        np.testing.assert_allclose(avg[o, :, i, j, k], R / np.arange(1, len(R) + 1), rtol=1e-4, atol=1e-5)
+
+
+def test_adamw_against_adam_l2(built):
+    ex = built["adamw"]
+    ex.update(lr=0.05, weight_decay=0.5)
+    traj = ex._cached(ex.values)
+    l2, w = traj.thetas[-1]
+    solution = np.array([100 / 100.5, 1 / 1.5])
+    np.testing.assert_allclose(l2, solution, atol=2e-3)   # Adam + L2 reaches the L2 minimizer
+    assert w[0] == pytest.approx(w[1], abs=0.01)           # AdamW shrinks both coordinates alike
+    assert w[0] < 0.95
+    assert "hardly regularized" in ex.message
+
+
+def test_stacked_rows_equal_separate_runs():
+    p = cc.rosenbrock()
+    opts = [cc.adam(lr=0.05), cc.gd(lr=1e-3)]
+    both = cc.run(widgets._Stacked(opts), p, np.tile([-1.5, 2.0], (2, 1)), 40)
+    for i, opt in enumerate(opts):
+        alone = cc.run(opt, p, [-1.5, 2.0], 40)
+        np.testing.assert_allclose(both.thetas[:, i], alone.thetas, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_static_fallback(built, name):
+    ex = built[name]
+    bundle = ex._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == ex.widget.model_id
+    page = bundle["text/html"]
+    assert '<img src="data:image/png;base64,' in page and 'alt="' in page
+    assert "Binder" in page and "Colab" in page          # how to run it live
+    assert "http" not in page                             # nothing fetched from the network
+    assert ex.title in bundle["text/plain"]
+    assert len(ex.alt_text()) > 80
+
+
+def test_precomputed_slider_is_small_and_offline():
+    page = widgets.precomputed("landscape", "lr", [0.05, 0.1, 0.19, 0.25], label="learning rate",
+                               problem="ravine", optimizer="gd")
+    assert 'type="range"' in page and 'aria-label="learning rate"' in page
+    assert page.count("iVBORw0KGgo") == 1 + 4  # base64 PNGs: the first frame shown, and the 4 frames
+    assert "http" not in page and "<script src" not in page
+    assert len(page) < 400_000
+    assert "learning rate = 0.25" in page and "diverged" in page  # the last frame's alt says so
