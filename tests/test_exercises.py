@@ -1,0 +1,329 @@
+"""coursecode.exercises: every exercise checked with right, wrong and garbage answers.
+
+Garbage (empty, text, NaN, inf, lists, dicts, huge numbers, code, None, bytes,
+objects) always gets a message and never a traceback; nothing typed is
+evaluated; a student's function that raises, loops forever, prints, returns the
+wrong thing or changes its input gets specific feedback. The widgets check what
+the fields hold when Check is pressed.
+"""
+from __future__ import annotations
+
+import builtins
+import math
+import os
+import sys
+
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+import ipywidgets as W  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from coursecode import exercises as E  # noqa: E402
+from coursecode import widgets  # noqa: E402
+
+REGISTRY = E.registry()
+IDS = list(REGISTRY)
+
+GARBAGE = [None, "", "   ", "abc", "five", "nan", "NaN", "inf", "-inf", float("nan"), float("inf"),
+           -float("inf"), 1e308 * 10, 10**400, "1e999", [1, 2], [], (5,), {"a": 1}, {}, {5}, True, False,
+           3 + 4j, np.array([5.0]), "x" * 100_000, b"\xff\xfe", object(), "1/0", "5; import os",
+           "__import__('os').system('echo pwned')", "lambda: 5", "exec('x=1')", "2**1000", "1,5",
+           type("Cls", (), {}), print]
+
+
+def right_answers(ex):
+    """Answers that must be accepted, derived from the exercise (or None if unknown)."""
+    if isinstance(ex, E.NumericExercise):
+        return [ex.answer, repr(ex.answer), f"  {ex.answer!r}  "]
+    if isinstance(ex, E.ChoiceExercise):
+        i = next(k for k, (_, ok, _) in enumerate(ex.options) if ok)
+        return [ex.letters[i], ex.letters[i].upper(), f"({ex.letters[i]})", i, ex.options[i][0],
+                ex.labels()[i]]
+    if isinstance(ex, E.UpdateExercise):
+        return [ex.reference]
+    if isinstance(ex, E.SliderTask):
+        return [ex.solution] if ex.solution is not None else None
+    raise AssertionError(f"unknown kind {type(ex)}")
+
+
+def wrong_answers(ex):
+    if isinstance(ex, E.NumericExercise):
+        return [ex.answer * 3 + 1, -abs(ex.answer) - 1, str(ex.answer * 10 + 0.5)]
+    if isinstance(ex, E.ChoiceExercise):
+        return [ex.letters[k] for k, (_, ok, _) in enumerate(ex.options) if not ok]
+    if isinstance(ex, E.UpdateExercise):
+        return [lambda *args: None, lambda *args: args[0], lambda *args: "theta",
+                lambda *args: 1 / 0]
+    if isinstance(ex, E.SliderTask):
+        return []
+    raise AssertionError
+
+
+def test_ids_have_a_chapter_prefix_and_chapter_one_is_there():
+    assert all(E.re.fullmatch(r"ch\d+-[a-z0-9-]+", i) for i in IDS)
+    assert len(IDS) == len(set(IDS))
+    ch1 = {"ch1-ravine-condition", "ch1-ravine-max-lr", "ch1-normalize-inputs", "ch1-saddle-hessian",
+           "ch1-cliff-jump", "ch1-ravine-largest-lr", "ch1-saddle-start", "ch1-gd-step"}
+    assert ch1 <= set(IDS)
+    kinds = {type(REGISTRY[i]) for i in ch1}
+    assert kinds == {E.NumericExercise, E.ChoiceExercise, E.SliderTask, E.UpdateExercise}
+    assert [REGISTRY[i].chapter for i in IDS] == sorted(REGISTRY[i].chapter for i in IDS)
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_right_answers_are_accepted(exercise_id):
+    ex = REGISTRY[exercise_id]
+    answers = right_answers(ex)
+    if answers is None:
+        pytest.skip(f"{exercise_id} records no solution")
+    for answer in answers:
+        feedback = ex.check(answer)
+        assert feedback.correct, (answer, feedback.message)
+        assert feedback.message
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_wrong_answers_are_rejected_with_a_reason(exercise_id):
+    ex = REGISTRY[exercise_id]
+    for answer in wrong_answers(ex):
+        feedback = ex.check(answer)
+        assert not feedback.correct, (answer, feedback.message)
+        assert len(feedback.message) > 15
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_garbage_gets_feedback_and_nothing_is_evaluated(exercise_id, monkeypatch):
+    def forbidden(*args, **kwargs):
+        raise AssertionError("a student's answer was evaluated")
+
+    monkeypatch.setattr(builtins, "eval", forbidden)
+    monkeypatch.setattr(builtins, "exec", forbidden)
+    ex = REGISTRY[exercise_id]
+    for answer in GARBAGE:
+        feedback = ex.check(answer)
+        assert isinstance(feedback, E.Feedback)
+        assert feedback.correct is False, (answer, feedback.message)
+        assert isinstance(feedback.message, str) and feedback.message
+
+
+# -- numbers ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text, value", [("5", 5.0), (" 0.2 ", 0.2), ("2e-1", 0.2), ("1/5", 0.2),
+                                         (" -3 / 4 ", -0.75), ("\u22120.5", -0.5), (".5", 0.5), (7, 7.0),
+                                         (np.float32(0.5), 0.5), (np.int64(3), 3.0)])
+def test_parse_number_reads_plain_numbers(text, value):
+    assert E.parse_number(text) == (pytest.approx(value), "")
+
+
+@pytest.mark.parametrize("text, phrase", [("", "empty"), (None, "No answer"), ("nan", "NaN"),
+                                          ("inf", "infinite"), (10**400, "too large"), ("1/0", "divides by zero"),
+                                          ("2**3", "not a number"), ("x" * 61, "too long"), ([1], "not a list"),
+                                          (True, "True or False"), (1j, "complex")])
+def test_parse_number_explains_what_is_not_a_number(text, phrase):
+    value, why = E.parse_number(text)
+    assert value is None and phrase in why
+
+
+def test_numeric_feedback_is_specific():
+    ex = REGISTRY["ch1-ravine-condition"]
+    assert "λmin / λmax" in ex.check("0.2").message
+    assert "λmax" in ex.check("10").message
+    assert "ellipses" in ex.check(str(math.sqrt(5))).message
+    assert ex.check("10/2").correct
+    lr = REGISTRY["ch1-ravine-max-lr"]
+    assert "2/λmin" in lr.check(1).message
+    assert "too large" in lr.check("0.3").message
+    assert "too small" in lr.check("0.05").message
+    assert "best fixed step" in lr.check("1/6").message
+
+
+def test_choice_accepts_letters_text_and_index_only():
+    ex = REGISTRY["ch1-saddle-hessian"]
+    assert ex.check("b").correct and ex.check(" (B) ").correct and ex.check(1).correct
+    assert ex.check("One positive, one negative.").correct
+    assert "minimum" in ex.check("a").message
+    assert "no option number 7" in ex.check(7).message
+    assert "not one of the options" in ex.check("z").message
+
+
+def test_ids_must_be_unique_and_prefixed():
+    with pytest.raises(ValueError, match="exactly one"):
+        E.ChoiceExercise("ch1-x", "t", "p", [("a", True, ""), ("b", True, "")])
+    assert not E.check("no-such-id", "5").correct
+    assert not E.check(None, "5").correct
+
+
+# -- slider tasks ----------------------------------------------------------------------------
+
+def test_ravine_largest_lr_task():
+    ex = REGISTRY["ch1-ravine-largest-lr"]
+    base = {"problem": "ravine", "optimizer": "gd"}
+    assert ex.check({**base, "lr": 0.19}).correct
+    assert ex.check({**base, "lr": "0.185"}).correct
+    assert "diverges" in ex.check({**base, "lr": 0.25}).message
+    assert "oscillates" in ex.check({**base, "lr": 0.2}).message
+    assert "larger learning rate" in ex.check({**base, "lr": 0.1}).message
+    assert "choose 'ravine'" in ex.check({**base, "problem": "bowl", "lr": 0.19}).message
+    assert "choose 'gd'" in ex.check({**base, "optimizer": "adam", "lr": 0.19}).message
+    assert "missing" in ex.check({"problem": "ravine"}).message
+    assert "must be one of" in ex.check({**base, "problem": "moon", "lr": 0.19}).message
+    assert "lr:" in ex.check({**base, "lr": "fast"}).message
+
+
+def test_saddle_start_task():
+    ex = REGISTRY["ch1-saddle-start"]
+    base = {"problem": "saddle", "optimizer": "gd", "lr": 0.1, "x0": -1.2}
+    assert ex.check({**base, "y0": 0.0}).correct
+    assert ex.check({**base, "y0": 1e-15}).correct  # what a slider at "0" may really hold
+    assert "minimum" in ex.check({**base, "y0": 0.3}).message
+    assert "diverged" in ex.check({**base, "lr": 5.0, "y0": 0.0}).message
+    assert "not yet at the saddle" in ex.check({**base, "lr": 1e-4, "y0": 0.0}).message
+
+
+def test_slider_task_reads_an_explorer():
+    ex = REGISTRY["ch1-ravine-largest-lr"]
+    explorer = widgets.build("landscape", problem="ravine", optimizer="gd", lr=0.19)
+    assert ex.check(explorer).correct
+    explorer.update(lr=0.3)
+    assert not ex.check(explorer).correct
+    explorer.close()
+
+
+# -- write the update ------------------------------------------------------------------------
+
+def step(theta, g, lr):
+    return theta - lr * g
+
+
+def test_gd_step_right_and_typical_mistakes():
+    ex = REGISTRY["ch1-gd-step"]
+    assert ex.check(step).correct
+
+    def printing(theta, g, lr):
+        print("hello from the student")
+        return theta - lr * g
+
+    def inplace(theta, g, lr):
+        theta -= lr * g
+        return theta
+
+    def uphill(theta, g, lr):
+        return theta + lr * g
+
+    def no_return(theta, g, lr):
+        theta - lr * g  # noqa: B018
+
+    def typo(theta, g, lr):
+        return thetaa - lr * g  # noqa: F821
+
+    def flat(theta, g, lr):
+        return np.ravel(theta - lr * g)
+
+    def quits(theta, g, lr):
+        sys.exit(3)
+
+    assert ex.check(printing).correct
+    assert "in place" in ex.check(inplace).message
+    assert "uphill" in ex.check(uphill).message
+    assert "return statement" in ex.check(no_return).message
+    message = ex.check(typo).message
+    assert "NameError" in message and "thetaa" in message and "line" in message
+    assert "shape" in ex.check(flat).message
+    assert "SystemExit" in ex.check(quits).message
+    assert "not text" in ex.check("def step(theta, g, lr): return theta - lr * g").message
+    assert "not a class" in ex.check(dict).message
+    assert "TypeError" in ex.check(lambda theta: theta).message  # wrong number of arguments
+
+
+def test_a_function_that_never_returns_is_stopped(monkeypatch):
+    ex = REGISTRY["ch1-gd-step"]
+    monkeypatch.setattr(ex, "timeout", 0.5)
+
+    def forever(theta, g, lr):
+        while True:
+            pass
+
+    feedback = ex.check(forever)
+    assert not feedback.correct and "longer than 0.5 s" in feedback.message
+
+
+def test_the_thread_fallback_also_times_out(monkeypatch):
+    monkeypatch.setattr(E, "_can_fork", lambda: False)
+    status = E.run_student_function(lambda: sum(range(10)), [()], timeout=1.0)
+    assert status == ("done", [("ok", 45, [])])
+    stop = []
+
+    def slow():
+        while not stop:
+            pass
+
+    assert E.run_student_function(slow, [()], timeout=0.2) == ("timeout", 0.2)
+    stop.append(True)
+
+
+# -- widgets -----------------------------------------------------------------------------------
+
+def test_numeric_widget_checks_the_field():
+    box = REGISTRY["ch1-ravine-condition"].widget()
+    assert isinstance(box, W.VBox)
+    box.answer_field.value = "0.2"
+    box.check_button.click()
+    assert "Not yet" in box.feedback.value and "λmin / λmax" in box.feedback.value
+    box.answer_field.value = " 5 "
+    box.check_button.click()
+    assert "Correct" in box.feedback.value
+
+
+def test_choice_widget_uses_radio_buttons():
+    ex = REGISTRY["ch1-normalize-inputs"]
+    box = ex.widget()
+    assert isinstance(box.answer_field, W.RadioButtons) and box.answer_field.value is None
+    box.check_button.click()
+    assert "No option chosen" in box.feedback.value
+    box.answer_field.value = ex.labels()[1]
+    box.check_button.click()
+    assert "Correct" in box.feedback.value
+
+
+def test_slider_task_widget_checks_its_explorer():
+    box = REGISTRY["ch1-ravine-largest-lr"].widget()
+    box.check_button.click()
+    assert "Not yet" in box.feedback.value  # it starts on the bowl
+    box.explorer.update(problem="ravine", optimizer="gd", lr=0.19)
+    box.check_button.click()
+    assert "Correct" in box.feedback.value
+    box.explorer.close()
+
+
+def test_update_widget_looks_the_function_up_by_name(monkeypatch):
+    box = REGISTRY["ch1-gd-step"].widget()
+    main = sys.modules["__main__"]
+    monkeypatch.delattr(main, "step", raising=False)
+    box.check_button.click()
+    assert "no function 'step'" in box.feedback.value
+    monkeypatch.setattr(main, "step", step, raising=False)
+    box.check_button.click()
+    assert "Correct" in box.feedback.value
+    box.answer_field.value = "os.system('x')"
+    box.check_button.click()
+    assert "not a function name" in box.feedback.value
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_every_exercise_has_a_widget_and_a_static_fallback(exercise_id):
+    ex = REGISTRY[exercise_id]
+    bundle = ex._repr_mimebundle_()
+    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"]
+    assert exercise_id in bundle["text/html"] and "http" not in bundle["text/html"]
+    assert "Check" in bundle["text/plain"]
+    if not isinstance(ex, E.SliderTask):  # a slider task's widget builds an explorer: tested above
+        box = ex.widget()
+        box.check_button.click()
+        assert "Not yet" in box.feedback.value or "Correct" in box.feedback.value
+
+
+def test_grade_for_autograding():
+    results = E.grade({"ch1-ravine-condition": "5", "ch1-ravine-max-lr": "0.5", "nope": 1})
+    assert [r.correct for r in results.values()] == [True, False, False]
+    assert "Correct" in results["ch1-ravine-condition"].to_html()
