@@ -143,8 +143,11 @@ def test_a_sparse_spike_gives_a_step_of_3_16_lr():
     lr = 1e-3
     opt = cc.adam(lr=lr, eps=0.0)
     theta, state = np.zeros(1), opt.init(np.zeros(1))
-    for _ in range(20_000):                       # beta2^t has vanished: corrections are 1
+    for _ in range(200):
         theta, state = opt.step(theta, np.array([1e-12]), state)
+    # the state after 20,000 such steps, when beta2^t has vanished and the corrections are 1
+    # (an EMA of a constant is that constant): skipping the loop saves seconds
+    state = state._replace(t=20_000, m=np.array([1e-12]), v=np.array([1e-24]))
     before = theta
     theta, state = opt.step(theta, np.array([5.0]), state)
     np.testing.assert_allclose(before - theta, lr * 0.1 / np.sqrt(0.001), rtol=1e-6)
@@ -157,12 +160,12 @@ def test_adam_drifts_to_the_wrong_end_of_the_c_minus1_minus1_cycle():
     ends at +1, the worst point, while AMSGrad ends near the optimum -1 with a much
     smaller average regret. In the interior Adam's net change over one cycle is
     positive; the lecture's '+gamma' is a rough count: it is 0.68 gamma for C = 3."""
-    C, lr, steps = 3.0, 0.01, 3000
+    C, lr, steps = 3.0, 0.01, 2000
     problem = cc.reddi_cycle(C=C)
     kw = dict(lr=lr, beta1=0.0, beta2=1 / (1 + C**2))
     adam = cc.run(cc.adam(**kw), problem, [0.0], steps)
     ams = cc.run(cc.amsgrad(**kw), problem, [0.0], steps)
-    assert adam.final[0] == 1.0
+    assert adam.final[0] > 0.99 and np.max(adam.thetas[-3:]) == 1.0   # at +1 once per cycle
     assert ams.final[0] < -0.98
     assert adam.regret()[-1] / steps > 0.5
     assert ams.regret()[-1] / steps < 0.1
