@@ -17,7 +17,7 @@ NBVAL_ARGS := --nbval --nbval-current-env --nbval-cell-timeout=600 \
 help:
 	@echo "make book       build the HTML book (notebooks executed and cached)"
 	@echo "make test       run every test: unit, nbval over chapters/, book build, browser"
-	@echo "make notebooks  re-execute every chapter notebook in place (fresh kernel)"
+	@echo "make notebooks  re-execute every chapter notebook in place (fresh kernel); NB=path for one"
 	@echo "make bench      run benchmarks/run_all.py if present"
 	@echo "make clean      remove _build and caches (keeps .venv); distclean also removes .venv"
 
@@ -41,15 +41,17 @@ book: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest tests chapters $(NBVAL_ARGS)
 
-# Re-execute every chapter notebook top to bottom in a fresh kernel, in place,
+# Re-execute chapter notebooks top to bottom, each in a fresh kernel, in place,
 # so the committed outputs are exactly what nbval will recompute.
+# All of chapters/*.ipynb, or only some: make notebooks NB=chapters/02_momentum.ipynb
+NB ?= $(wildcard chapters/*.ipynb)
 notebooks: $(STAMP)
-	@set -e; for nb in chapters/*.ipynb; do \
-	  [ -e "$$nb" ] || { echo "no notebooks in chapters/"; break; }; \
+	@set -e; [ -n "$(strip $(NB))" ] || echo "no notebooks in chapters/"; \
+	for nb in $(NB); do \
 	  echo "executing $$nb"; \
 	  $(PY) -c 'import sys, os, nbformat, nbclient; p = sys.argv[1]; \
 nb = nbformat.read(p, as_version=4); \
-nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False, \
+nbclient.NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False, store_widget_state=False, \
 resources={"metadata": {"path": os.path.dirname(p)}}).execute(); \
 nbformat.write(nb, p)' "$$nb"; \
 	done
