@@ -8,6 +8,7 @@ chapters/ and check that the two agree.
 from __future__ import annotations
 
 import collections
+import json
 import re
 from pathlib import Path
 
@@ -178,6 +179,30 @@ def test_bibliography_is_the_last_page():
     assert entries[-1] == ("Appendices", "chapters/bibliography")
     text = (ROOT / "chapters" / "bibliography.md").read_text(encoding="utf8")
     assert "```{bibliography}" in text
+
+
+# ----------------------------------------------------------------- notebooks
+
+
+def chapter_notebooks() -> list[Path]:
+    return sorted((ROOT / "chapters").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
+def test_notebook_was_run_top_to_bottom(path):
+    # nbval does not compare cells that were never run, and the book is
+    # rendered from the stored outputs; so every code cell must have been run,
+    # in order, in one fresh kernel: `make notebooks`.
+    nb = json.loads(path.read_text(encoding="utf8"))
+    counts = [cell.get("execution_count") for cell in nb["cells"]
+              if cell["cell_type"] == "code" and "".join(cell["source"]).strip()]
+    assert counts == list(range(1, len(counts) + 1)), (
+        f"{path.name}: execution counts {counts} are not 1..{len(counts)}; "
+        "run `make notebooks` (fresh kernel, top to bottom) and commit the result"
+    )
+    errors = [output.get("ename") for cell in nb["cells"] if cell["cell_type"] == "code"
+              for output in cell.get("outputs", []) if output.get("output_type") == "error"]
+    assert not errors, f"{path.name}: stored error outputs {errors}"
 
 
 # ---------------------------------------------------------------- references
