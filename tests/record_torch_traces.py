@@ -93,7 +93,7 @@ def _torch_adam_like(kw):
     if "lr" in kw:
         out["lr"] = kw["lr"]
     if "beta1" in kw:
-        out["betas"] = (kw["beta1"], kw["beta2"])
+        out["betas"] = [kw["beta1"], kw["beta2"]]      # a list: what the JSON manifest holds
     for key in ("eps", "weight_decay", "momentum_decay"):
         if key in kw:
             out[key] = kw[key]
