@@ -54,7 +54,8 @@ def test_replays_torch_trace(meta, arrays):
 def test_live_against_torch(meta, arrays):
     """The same cases, run now against the installed torch, compared at every step."""
     theirs = traces.torch_trace(meta, arrays)
-    np.testing.assert_array_equal(theirs[traces.recorded_steps(meta)][0], arrays["trace"][0])
+    drift = traces.relative_error(theirs[traces.recorded_steps(meta)], arrays["trace"])
+    assert drift <= TOL, f"the installed torch differs from the recording by {drift:.2e}: re-record?"
     err = traces.relative_error(traces.coursecode_trace(meta, arrays), theirs)
     assert err <= TOL, f"{meta['name']} {meta['kwargs']}: max relative error {err:.2e} vs torch"
 
