@@ -49,7 +49,8 @@ def right_answers(ex):
 
 def wrong_answers(ex):
     if isinstance(ex, E.NumericExercise):
-        return [ex.answer * 3 + 1, -abs(ex.answer) - 1, str(ex.answer * 10 + 0.5)]
+        far = 1 + 10 * abs(ex.answer)  # outside any tolerance around the answer
+        return [ex.answer + far, ex.answer - far, str(ex.answer + far)]
     if isinstance(ex, E.ChoiceExercise):
         return [ex.letters[k] for k, (_, ok, _) in enumerate(ex.options) if not ok]
     if isinstance(ex, E.UpdateExercise):
