@@ -225,6 +225,9 @@ class Explorer:
 
     def png(self, colors=None):
         """The current picture as PNG bytes (``colors``: palette size, to make it small)."""
+        with mpl.rc_context(plots.STYLE):
+            self._show_scene(self._scene_key(self.values))
+            self._blit()  # the canvas may hold another scene's full draw
         return plots.encode_rgba(self._rgba(), "png", colors)
 
     def static_html(self):
@@ -351,6 +354,7 @@ class Explorer:
             for key in self._scene_keys():
                 self._show_scene(key)
             self._show_scene(current)
+            self._blit()
 
     def _animate(self, artist):
         artist.set_animated(True)

@@ -305,6 +305,16 @@ def test_static_fallback(built, name):
     assert len(ex.alt_text()) > 80
 
 
+def test_static_picture_shows_the_current_scene():
+    ex = widgets.build("landscape")  # building drew every problem's scene once, the cliff last
+    first = ex.png()
+    ex.update(problem="cliff")
+    cliff = ex.png()
+    ex.update(problem="ravine")
+    assert ex.png() == first != cliff
+    ex.close()
+
+
 def test_precomputed_slider_is_small_and_offline():
     page = widgets.precomputed("landscape", "lr", [0.05, 0.1, 0.19, 0.25], label="learning rate",
                                problem="ravine", optimizer="gd")
