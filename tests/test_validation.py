@@ -178,3 +178,22 @@ def test_non_numeric_theta_or_gradient_rejected(name):
         opt.step(["a", "b"], np.ones(2), state)
     with raises_naming("gradient"):
         opt.step(np.ones(2), ["a", "b"], state)
+
+
+def test_schedule_checked_at_every_step():
+    """A schedule that turns negative later is caught at the step where it does."""
+    opt = cc.adam(lr=lambda t: 1e-3 if t < 3 else -1.0)
+    theta, state = np.zeros(2), opt.init(np.zeros(2))
+    for _ in range(2):
+        theta, state = opt.step(theta, np.ones(2), state)
+    with pytest.raises(ValueError, match="schedule at step 3.*lr"):
+        opt.step(theta, np.ones(2), state)
+
+
+@pytest.mark.parametrize("name", ["momentum", "adam", "amsgrad", "rmsprop"])
+def test_state_made_for_another_shape_rejected(name):
+    """A state from init on a (2,) theta must not silently broadcast against a (3, 2) theta."""
+    opt = cc.ALL[name](lr=0.1)
+    state = opt.init(np.zeros(2))
+    with pytest.raises(ValueError, match="state.* shape"):
+        opt.step(np.zeros((3, 2)), np.ones((3, 2)), state)

@@ -43,13 +43,22 @@ class Optimizer:
         if not isinstance(state, self.State):
             raise ValueError(f"state must be the {self.State.__name__} made by this optimizer's init, "
                              f"got {type(state).__name__}")
+        for field, value in zip(state._fields, state):
+            if isinstance(value, np.ndarray) and value.shape != theta.shape:
+                raise ValueError(f"state.{field} has shape {value.shape} but theta has shape {theta.shape}: "
+                                 "make the state with init() on a theta of this shape")
         lr = self.lr_at(state.t + 1)
         theta, g = self._weight_decay(theta, g, lr)
         return self._update(theta, g, state, lr)
 
     def lr_at(self, t):
-        """The learning rate used at step ``t`` (1-based); schedules are called."""
-        return self.lr(t) if callable(self.lr) else self.lr
+        """The learning rate used at step ``t`` (1-based); schedules are called and checked."""
+        if not callable(self.lr):
+            return self.lr
+        try:
+            return _checks.nonnegative("lr", self.lr(t))
+        except ValueError as exc:
+            raise ValueError(f"the learning-rate schedule at step {t}: {exc}") from None
 
     @property
     def hyperparameters(self):
