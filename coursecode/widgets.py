@@ -23,9 +23,9 @@ Design, so that a redraw stays well under 50 ms:
 
 Explorers use only ipywidgets API that 7.7 (Colab) and 8 share. Displayed in a
 notebook, an explorer sends the live widget together with a static picture at
-its current settings: a live frontend shows the widget; the HTML book (with
-``nb_mime_priority_overrides`` dropping the widget view, see docs/instructors.md)
-shows the picture and a sentence on how to run it live. :meth:`Explorer.precomputed`
+its current settings: a live frontend shows the widget; the HTML book, whose
+``_config.yml`` drops the widget view (``nb_mime_priority_overrides``: there is no
+widget JavaScript offline), shows the picture and a sentence on how to run it live. :meth:`Explorer.precomputed`
 turns one control's sweep into a slider that works offline.
 """
 from __future__ import annotations
