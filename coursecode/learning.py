@@ -494,3 +494,326 @@ def numerical_hessian(grad, theta, h=1e-5):
     E = h * np.eye(theta.size)
     G = (np.asarray(grad(theta + E)) - np.asarray(grad(theta - E))) / (2 * h)
     return 0.5 * (G + G.T)
+
+
+# ---------------------------------------------------------------------------
+# Implicit bias (chapter 9): over-parameterized least squares, the
+# construction of Wilson et al. (2017), minibatch gradients, a tiny classifier
+# ---------------------------------------------------------------------------
+# (appended; the imports below serve only this section)
+import copy as _copy  # noqa: E402
+from typing import NamedTuple as _NamedTuple  # noqa: E402
+
+
+def overparameterized_least_squares(n=20, d=50, noise=0.1, seed=0):
+    r"""A seeded least-squares problem with fewer equations than unknowns (``n < d``).
+
+    Inputs are standard Gaussian, :math:`X_{ij} \sim \mathcal N(0, 1)`; targets are
+    :math:`y = X w_{\text{true}} + \text{noise}\,\varepsilon` with
+    :math:`w_{\text{true}} \sim \mathcal N(0, I/d)` and :math:`\varepsilon \sim \mathcal N(0, I)`.
+    With ``n < d`` the matrix ``X`` has full row rank (with probability one), so
+    infinitely many weight vectors interpolate the data, :math:`X w = y`: they form the
+    affine set :math:`X^+ y + \operatorname{null}(X)`. The one of smallest Euclidean
+    norm is :math:`X^+ y` (``np.linalg.pinv(X) @ y``), which is also
+    ``problem.minimizer`` (``np.linalg.lstsq`` returns it).
+
+    Parameters
+    ----------
+    n, d : int, with 1 <= n < d
+        Number of data points and of weights.
+    noise : float
+        Standard deviation of the label noise (any ``y`` can be interpolated).
+    seed : int or numpy.random.Generator
+
+    Returns
+    -------
+    X : array (n, d)
+    y : array (n,)
+    problem : LeastSquares
+        :math:`f(w) = \frac{1}{2n}\lVert Xw - y\rVert^2`.
+
+    Examples
+    --------
+    >>> X, y, problem = overparameterized_least_squares(n=5, d=12, seed=0)
+    >>> X.shape, problem.dim
+    ((5, 12), 12)
+    >>> w_min = np.linalg.pinv(X) @ y
+    >>> bool(np.allclose(X @ w_min, y)), bool(np.allclose(problem.minimizer, w_min))
+    (True, True)
+    >>> int(np.sum(problem.eigenvalues > 1e-10))    # rank n: d - n flat directions
+    5
+    """
+    n = _checks.integer("n", n, minimum=1)
+    d = _checks.integer("d", d, minimum=1)
+    if n >= d:
+        raise ValueError(f"Invalid n, d: {n}, {d} (over-parameterized means n < d)")
+    noise = float(_checks.nonnegative("noise", noise))
+    rng = _rng(seed)
+    X = rng.standard_normal((n, d))
+    w_true = rng.standard_normal(d) / np.sqrt(d)
+    y = X @ w_true + noise * rng.standard_normal(n)
+    problem = LeastSquares(X, y, name=f"over-parameterized least squares (n={n}, d={d})")
+    return X, y, problem
+
+
+class WilsonData(_NamedTuple):
+    """Training and test data of :func:`wilson_data`, and the training loss."""
+
+    X: np.ndarray
+    y: np.ndarray
+    problem: LeastSquares
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def _wilson_rows(labels, starts, d):
+    """Rows [y, 1, 1, private features] with one private feature for y = +1, five for y = -1."""
+    rows = np.zeros((labels.size, d))
+    rows[:, 0] = labels
+    rows[:, 1:3] = 1.0
+    for i, (label, start) in enumerate(zip(labels, starts)):
+        rows[i, start:start + (1 if label > 0 else 5)] = 1.0
+    return rows
+
+
+def wilson_data(n=60, p=0.55, seed=0, n_test=1000):
+    r"""The binary classification problem of Wilson et al. (2017), Section 3.3.
+
+    ``n`` labels are drawn independently, :math:`y_i = +1` with probability ``p``
+    and :math:`-1` otherwise. Point :math:`i` has :math:`d = 6n` features (1-based
+    indices, as in the paper):
+
+    .. math::
+        x_{ij} = \begin{cases}
+        y_i & j = 1,\\
+        1 & j = 2, 3,\\
+        1 & j = 4 + 5(i-1), \dots, 4 + 5(i-1) + 2(1 - y_i),\\
+        0 & \text{otherwise.}
+        \end{cases}
+
+    Feature 1 is the label itself, features 2 and 3 are always on, and every point
+    owns a block of five columns of which it switches on the first one (a positive
+    point) or all five (a negative point). No two training points share a private
+    feature. The training loss is least squares, :math:`f(w) = \frac{1}{2n}\lVert Xw - y\rVert^2`.
+
+    When the sample has more positive than negative labels,
+    :math:`X \operatorname{sign}(X^\top y) = 4y`; by the paper's Lemma 3.1 AdaGrad,
+    RMSProp and Adam started at :math:`w = 0` then move along
+    :math:`\operatorname{sign}(X^\top y)`, which scores every new point positive.
+    Gradient descent reaches the minimum-norm solution, which classifies new points
+    by their first feature.
+
+    Test points come from the same model. A new point's private features are, by
+    construction, features that no training point has; here they sit in the last
+    :math:`d - (5n + 3) = n - 3` columns, which every training point leaves at zero
+    (so the gradient never touches their weights, and every method started at 0
+    keeps them at 0). Which of those columns a test point uses is drawn at random.
+
+    Parameters
+    ----------
+    n : int >= 8
+        Number of training points (at least 8, so that a negative test point's five
+        private features fit into the unused columns).
+    p : float in (0, 1)
+        Probability of a positive label; the paper takes p > 1/2.
+    seed : int or numpy.random.Generator
+    n_test : int
+        Number of test points.
+
+    Returns
+    -------
+    WilsonData
+        ``X (n, 6n)``, ``y (n,)``, ``problem`` (a :class:`LeastSquares`),
+        ``X_test (n_test, 6n)``, ``y_test (n_test,)``.
+
+    References
+    ----------
+    A. C. Wilson, R. Roelofs, M. Stern, N. Srebro, B. Recht (2017), The marginal value
+    of adaptive gradient methods in machine learning. NeurIPS, Section 3.3.
+
+    Examples
+    --------
+    >>> data = wilson_data(n=60, p=0.55, seed=0)
+    >>> data.X.shape, data.X_test.shape
+    ((60, 360), (1000, 360))
+    >>> data.y[:4].tolist(), np.count_nonzero(data.X[:4], axis=1).tolist()   # 3 + 5 or 3 + 1 features
+    ([-1.0, 1.0, 1.0, 1.0], [8, 4, 4, 4])
+    >>> bool(np.sum(data.y) > 0)
+    True
+    >>> s = np.sign(data.X.T @ data.y)
+    >>> bool(np.array_equal(data.X @ s, 4 * data.y))
+    True
+    """
+    n = _checks.integer("n", n, minimum=8)
+    n_test = _checks.integer("n_test", n_test, minimum=1)
+    p = float(_checks._as_float_array("p", p))
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"Invalid p: {p} (must be a probability strictly between 0 and 1)")
+    rng = _rng(seed)
+    d = 6 * n
+    y = np.where(rng.random(n) < p, 1.0, -1.0)
+    X = _wilson_rows(y, 3 + 5 * np.arange(n), d)          # block of point i starts at column 4 + 5(i-1)
+    y_test = np.where(rng.random(n_test) < p, 1.0, -1.0)
+    first_free = 5 * n + 3                                  # columns no training point uses
+    widths = np.where(y_test > 0, 1, 5)
+    starts = first_free + rng.integers(0, d - first_free - widths + 1)
+    X_test = _wilson_rows(y_test, starts, d)
+    problem = LeastSquares(X, y, name=f"Wilson et al. construction (n={n}, p={p:g})")
+    return WilsonData(X, y, problem, X_test, y_test)
+
+
+def minibatch_grad(problem, batch_size, seed=0):
+    r"""A seeded stochastic gradient: the gradient on ``batch_size`` random training points.
+
+    Returns a callable ``theta -> gradient`` for :func:`coursecode.run`. Each call
+    draws ``batch_size`` distinct training points (without replacement) and returns
+    the gradient of the loss on them alone, :math:`\frac1b \sum_{i \in B} \nabla \ell_i(\theta)`.
+    For a batch of parameter vectors ``theta (..., d)`` every run draws its own
+    points, so a batched run is a set of independent SGD runs.
+
+    For least squares every minibatch gradient is a combination of rows of ``X``,
+    :math:`\frac1b \sum_{i\in B} (x_i^\top w - y_i)\, x_i`, just like the full gradient.
+
+    Parameters
+    ----------
+    problem : LeastSquares or TinyMLP
+    batch_size : int, 1 <= batch_size <= problem.n
+    seed : int or numpy.random.Generator
+
+    Examples
+    --------
+    >>> import coursecode as cc
+    >>> X, y, f = overparameterized_least_squares(n=10, d=30, noise=0.0, seed=1)
+    >>> g = minibatch_grad(f, batch_size=10, seed=0)        # the whole data set
+    >>> w = np.ones(30)
+    >>> bool(np.allclose(g(w), f.grad(w)))
+    True
+    >>> sgd = cc.run(cc.gd(lr=0.02), minibatch_grad(f, 1, seed=0), np.zeros(30), 3000)
+    >>> bool(np.allclose(sgd.final, np.linalg.pinv(X) @ y, atol=1e-6))
+    True
+    """
+    if not isinstance(problem, (LeastSquares, TinyMLP)):
+        raise ValueError(f"minibatch_grad needs a LeastSquares or TinyMLP problem, got {type(problem).__name__}")
+    b = _checks.integer("batch_size", batch_size, minimum=1)
+    if b > problem.n:
+        raise ValueError(f"Invalid batch_size: {b} (the problem has {problem.n} training points)")
+    rng = _rng(seed)
+
+    def grad(theta):
+        theta = problem._check(theta)
+        lead = theta.shape[:-1]
+        idx = np.argsort(rng.random(lead + (problem.n,)), axis=-1)[..., :b]   # (..., b), distinct
+        Xb, yb = problem.X[idx], problem.y[idx]
+        if isinstance(problem, LeastSquares):
+            r = np.einsum("...bd,...d->...b", Xb, theta) - yb
+            return np.einsum("...b,...bd->...d", r, Xb) / b
+        sub = _copy.copy(problem)            # TinyMLP's forward and backward pass broadcast over
+        sub.X, sub.y, sub.n = Xb, yb, b      # a leading batch axis of the data as well
+        return sub.grad(theta)
+
+    return grad
+
+
+def error_rate(scores, y):
+    """Fraction of points misclassified by the sign of ``scores`` (a score of 0 counts as an error).
+
+    ``scores (..., n)``, labels ``y (n,)`` in {-1, +1}; returns shape ``(...)``.
+
+    >>> error_rate(np.array([[2.0, -1.0, 0.5, 0.0], [1.0, 1.0, 1.0, 1.0]]), np.array([1.0, -1.0, -1.0, 1.0]))
+    array([0.5, 0.5])
+    """
+    scores = np.asarray(scores, dtype=float)
+    return np.mean(np.asarray(y) * scores <= 0, axis=-1)
+
+
+def two_moons(n, noise=0.2, extra=8, seed=0):
+    r"""Two interleaved half circles in the plane, plus ``extra`` irrelevant Gaussian inputs.
+
+    Label +1 points lie near :math:`(\cos t, \sin t)`, label -1 points near
+    :math:`(1 - \cos t, \tfrac12 - \sin t)`, :math:`t \sim U[0, \pi]`, both with Gaussian
+    noise of standard deviation ``noise``; labels are +1 or -1 with probability 1/2.
+    The ``extra`` columns are standard Gaussian noise that carries no information
+    about the label: a model with many weights can still fit them.
+
+    Returns
+    -------
+    X : array (n, 2 + extra), y : array (n,)
+
+    Examples
+    --------
+    >>> X, y = two_moons(500, extra=3, seed=0)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((500, 5), [-1.0, 1.0])
+    """
+    n = _checks.integer("n", n, minimum=1)
+    extra = _checks.integer("extra", extra)
+    noise = float(_checks.nonnegative("noise", noise))
+    rng = _rng(seed)
+    y = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    t = rng.uniform(0.0, np.pi, n)
+    upper = np.stack([np.cos(t), np.sin(t)], axis=1)
+    lower = np.stack([1.0 - np.cos(t), 0.5 - np.sin(t)], axis=1)
+    xy = np.where(y[:, None] > 0, upper, lower) + noise * rng.standard_normal((n, 2))
+    return np.concatenate([xy, rng.standard_normal((n, extra))], axis=1), y
+
+
+class ClassificationTask(_NamedTuple):
+    """A :class:`TinyMLP` trained on ±1 labels, with held-out test data (:func:`mlp_classification`)."""
+
+    problem: TinyMLP
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+    def inits(self, seeds):
+        """Initial weights for each seed in ``seeds`` (TinyMLP's initialization): shape (len(seeds), d)."""
+        mlp = self.problem
+        return np.stack([TinyMLP(mlp.X, mlp.y, hidden=mlp.hidden, seed=int(s)).theta0 for s in seeds])
+
+    def test_error(self, theta):
+        """Test error of the sign of the network's output, for ``theta (..., d)``."""
+        return error_rate(self.problem.predict(theta, self.X_test), self.y_test)
+
+    def train_error(self, theta):
+        """Training error, for ``theta (..., d)``."""
+        return error_rate(self.problem.predict(theta), self.problem.y)
+
+
+def mlp_classification(seed=0, n_train=80, n_test=2000, hidden=16, noise=0.2, extra=8):
+    r"""A small over-parameterized classification task for a train/test experiment.
+
+    Data come from :func:`two_moons` (two informative inputs, ``extra`` irrelevant
+    ones); both sets are standardized with the training mean and standard deviation.
+    The model is a :class:`TinyMLP` with ``hidden`` tanh units trained with the
+    square loss on the ±1 labels (least-squares classification, as in Wilson et
+    al.); it predicts the sign of its output. With the defaults the network has
+    ``hidden * (2 + extra + 2) + 1 = 193`` weights for 80 training points.
+
+    Returns
+    -------
+    ClassificationTask
+        ``problem`` (a TinyMLP whose ``theta0`` is the seeded initialization),
+        ``X_test``, ``y_test``, and the helpers ``inits(seeds)``,
+        ``train_error(theta)``, ``test_error(theta)``.
+
+    Examples
+    --------
+    >>> import coursecode as cc
+    >>> task = mlp_classification(seed=0)
+    >>> task.problem.dim, task.problem.X.shape, task.X_test.shape
+    (193, (80, 10), (2000, 10))
+    >>> traj = cc.run(cc.adam(lr=1e-2), task.problem, task.problem.theta0, steps=300)
+    >>> float(task.train_error(traj.final)), bool(task.test_error(traj.final) < 0.4)
+    (0.0, True)
+    """
+    rng = _rng(seed)
+    n_train = _checks.integer("n_train", n_train, minimum=2)
+    X, y = two_moons(n_train + _checks.integer("n_test", n_test, minimum=1), noise, extra, rng)
+    mean, std = X[:n_train].mean(axis=0), X[:n_train].std(axis=0)
+    X = (X - mean) / std
+    problem = TinyMLP(X[:n_train], y[:n_train], hidden=hidden, seed=rng,
+                      name=f"tiny MLP classifier ({hidden} tanh units)")
+    return ClassificationTask(problem, X[n_train:], y[n_train:])
+
+
+__all__ += ["overparameterized_least_squares", "WilsonData", "wilson_data", "minibatch_grad",
+            "error_rate", "two_moons", "ClassificationTask", "mlp_classification"]
