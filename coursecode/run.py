@@ -129,14 +129,17 @@ def run(opt, problem, theta0, steps, record_state=False, record_grads=True, max_
             if online:
                 theta = problem.project(theta)
             thetas.append(theta)  # the step that diverged is kept, to be drawn
-            # one reduction each: NaN propagates through max, so this also catches NaN
-            if not (np.abs(theta).max() <= max_abs and np.isfinite(np.abs(g).max())):
-                bad, why = _divergence(theta, g, max_abs)
-                new = bad & (diverged_at < 0)
-                if np.any(new):
-                    diverged_at = np.where(new, k, diverged_at)
-                    for idx in zip(*np.nonzero(np.atleast_1d(new))):
-                        first_reason[idx] = (k, why[idx] if batch else why[()])
+            # NaN propagates through max, so one reduction per array finds NaN, inf and huge values
+            size, g_size = np.abs(theta).max(axis=-1), np.abs(g).max(axis=-1)
+            bad = ~(size <= max_abs) | ~np.isfinite(g_size)
+            new = bad & (diverged_at < 0)
+            if np.any(new):
+                diverged_at = np.where(new, k, diverged_at)
+                nonfinite = np.atleast_1d(~np.isfinite(size) | ~np.isfinite(g_size))
+                for idx in zip(*np.nonzero(np.atleast_1d(new))):
+                    first_reason[idx] = (k, "theta or the gradient became NaN or infinite"
+                                         if nonfinite[idx] else f"|theta| exceeded {max_abs:.0e}")
+            if np.any(bad):
                 theta = np.where(bad[..., None], np.nan, theta)  # later rows of that run are NaN
             if record_grads:
                 grads.append(g)
@@ -155,15 +158,6 @@ def run(opt, problem, theta0, steps, record_state=False, record_grads=True, max_
         reasons=[first_reason[i][1] for i in sorted(first_reason, key=lambda i: (first_reason[i][0], i))],
         problem=problem,
     )
-
-
-def _divergence(theta, g, max_abs):
-    """Per run: diverged or not, and why (as an object array of sentences)."""
-    nonfinite = ~np.all(np.isfinite(theta), axis=-1) | ~np.all(np.isfinite(g), axis=-1)
-    huge = np.max(np.abs(np.nan_to_num(theta, nan=0.0, posinf=np.inf, neginf=np.inf)), axis=-1) > max_abs
-    why = np.where(nonfinite, "theta or the gradient became NaN or infinite",
-                   f"|theta| exceeded {max_abs:.0e}")
-    return nonfinite | huge, np.asarray(why, dtype=object)
 
 
 def _stack_states(states):
