@@ -817,3 +817,236 @@ def mlp_classification(seed=0, n_train=80, n_test=2000, hidden=16, noise=0.2, ex
 
 __all__ += ["overparameterized_least_squares", "WilsonData", "wilson_data", "minibatch_grad",
             "error_rate", "two_moons", "ClassificationTask", "mlp_classification"]
+
+
+# ---------------------------------------------------------------------------
+# Logistic regression (chapter 8: tuning Adam + L2 and AdamW on a grid)
+# ---------------------------------------------------------------------------
+# (appended; everything below is vectorized over leading batch axes of theta)
+
+def _sigmoid(z):
+    """1 / (1 + exp(-z)) without overflow for large |z|."""
+    return np.exp(-np.logaddexp(0.0, -z))
+
+
+def _pm_one_labels(y):
+    y = _checks._as_float_array("y", y)
+    if not np.all(np.abs(y) == 1.0):
+        raise ValueError("Invalid y: labels must be -1 or +1")
+    return y
+
+
+class LogisticRegression(Problem):
+    r"""The mean logistic loss of a linear classifier, labels :math:`y_i \in \{-1, +1\}`.
+
+    .. math:: f(w) = \frac1n \sum_{i=1}^n \log\bigl(1 + e^{-y_i\, x_i^\top w}\bigr), \qquad
+              \nabla f(w) = -\frac1n \sum_{i=1}^n \sigma(-y_i\, x_i^\top w)\, y_i\, x_i,
+
+    with :math:`\sigma(z) = 1/(1 + e^{-z})`; the model predicts
+    :math:`P(y = +1 \mid x) = \sigma(x^\top w)`. ``value``, ``grad`` and ``hessian``
+    take ``theta`` of shape ``(..., d)``, so one call evaluates a whole grid of runs.
+    On separable data f has no minimizer (``minimizer`` is None); with an L2 penalty
+    it has exactly one (:meth:`l2_minimizer`).
+
+    With a ``temperature`` :math:`\tau > 0` the logits are
+    :math:`\tau\, x_i^\top w / \lVert w\rVert`: the loss depends on the direction of
+    :math:`w` only, as for a layer followed by a normalization. Its gradient is then
+    orthogonal to :math:`w` and shrinks like :math:`1/\lVert w\rVert`; ``w`` must not be 0.
+
+    Attributes
+    ----------
+    X, y : arrays (n, d), (n,)
+    n, dim : int
+    temperature : float or None
+
+    Examples
+    --------
+    >>> f = LogisticRegression(np.array([[1.0, 0.0], [0.0, 2.0]]), np.array([1.0, -1.0]))
+    >>> round(float(f.value(np.zeros(2))), 6)     # log 2 at w = 0
+    0.693147
+    >>> f.grad(np.zeros((3, 2))).shape            # a batch of three parameter vectors
+    (3, 2)
+    """
+
+    def __init__(self, X, y, temperature=None, name="logistic regression"):
+        X = _checks._as_float_array("X", X)
+        y = _pm_one_labels(y)
+        if X.ndim != 2 or y.shape != (X.shape[0],):
+            raise ValueError(f"logistic regression needs X of shape (n, d) and y of shape (n,), "
+                             f"got {X.shape} and {y.shape}")
+        self.X, self.y = X, y
+        self.n, self.dim = X.shape
+        if temperature is not None:
+            temperature = float(_checks.nonnegative("temperature", temperature))
+            if temperature == 0:
+                raise ValueError("Invalid temperature: 0 (must be > 0, or None)")
+        self.temperature = temperature
+        self.name = name
+        self.minimizer = None
+        self.window = ((-3.0, 3.0), (-3.0, 3.0))
+
+    def scores(self, theta, X=None):
+        """The logits on ``X`` (the training inputs by default): shape (..., n).
+
+        :math:`x_i^\\top w`, or :math:`\\tau\\, x_i^\\top w / \\lVert w\\rVert` with a ``temperature``.
+        """
+        X = self.X if X is None else _checks._as_float_array("X", X)
+        theta = self._check(theta)
+        if self.temperature is not None:
+            theta = self.temperature * theta / np.linalg.norm(theta, axis=-1, keepdims=True)
+        return theta @ X.T
+
+    def loss(self, theta, X, y):
+        """The same mean logistic loss on other data (a test set): shape (...)."""
+        y = _pm_one_labels(y)
+        return np.mean(np.logaddexp(0.0, -y * self.scores(theta, X)), axis=-1)
+
+    def value(self, theta):
+        return np.mean(np.logaddexp(0.0, -self.y * self.scores(theta)), axis=-1)
+
+    def grad(self, theta):
+        weights = -self.y * _sigmoid(-self.y * self.scores(theta))   # d loss_i / d score_i
+        g = weights @ self.X / self.n
+        if self.temperature is None:
+            return g
+        # chain rule through u = w / |w|: project out the radial part, divide by |w|
+        theta = self._check(theta)
+        r = np.linalg.norm(theta, axis=-1, keepdims=True)
+        u = theta / r
+        g = self.temperature * g
+        return (g - np.sum(g * u, axis=-1, keepdims=True) * u) / r
+
+    def hessian(self, theta):
+        if self.temperature is not None:
+            raise NotImplementedError("the Hessian is implemented for temperature=None only")
+        p = _sigmoid(self.scores(theta))
+        return np.einsum("...i,ij,ik->...jk", p * (1 - p), self.X, self.X) / self.n
+
+    def l2_minimizer(self, weight_decay, tol=1e-12, max_steps=100):
+        r"""The minimizer of :math:`f(w) + \frac{\lambda}{2}\lVert w\rVert^2` (Newton's method).
+
+        ``weight_decay`` is :math:`\lambda > 0`, a number or a 1-D array; returns
+        ``(d,)`` or ``(len(weight_decay), d)``. This is where gradient descent with
+        weight decay, and Adam with an L2 penalty, settle when they converge.
+        """
+        if self.temperature is not None:
+            raise ValueError("l2_minimizer needs temperature=None (the normalized loss ignores |w|)")
+        lams = _checks.nonnegative("weight_decay", weight_decay)
+        lam_arr = np.atleast_1d(np.asarray(lams, dtype=float))
+        if lam_arr.ndim != 1 or np.any(lam_arr <= 0):
+            raise ValueError("Invalid weight_decay: must be > 0 (a number or a 1-D array)")
+        out = np.empty((lam_arr.size, self.dim))
+        eye = np.eye(self.dim)
+        for k, lam in enumerate(lam_arr):
+            w = np.zeros(self.dim)
+            F = lambda w: float(self.value(w)) + 0.5 * lam * float(w @ w)  # noqa: E731
+            for _ in range(max_steps):
+                g = self.grad(w) + lam * w
+                if np.max(np.abs(g)) <= tol:
+                    break
+                step = np.linalg.solve(self.hessian(w) + lam * eye, g)
+                t, f0 = 1.0, F(w)
+                while F(w - t * step) > f0 and t > 1e-10:   # damped Newton: never go uphill
+                    t *= 0.5
+                w = w - t * step
+            out[k] = w
+        return out[0] if np.ndim(lams) == 0 else out
+
+
+def accuracy(theta, X, y):
+    """Fraction of points ``X (n, d)`` whose label ``y`` in {-1, +1} the sign of ``X w`` gets right.
+
+    ``theta (..., d)``; returns shape ``(...)``. A score of exactly 0 counts as wrong.
+
+    >>> accuracy(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([[2.0, 1.0], [-1.0, 3.0]]), np.array([1.0, 1.0]))
+    array([0.5, 1. ])
+    """
+    theta = _checks._as_float_array("theta", theta)
+    return 1.0 - error_rate(theta @ _checks._as_float_array("X", X).T, _pm_one_labels(y))
+
+
+class LogisticData(_NamedTuple):
+    """Training and test data of :func:`logistic_data`, the training loss and the true weights."""
+
+    X: np.ndarray
+    y: np.ndarray
+    problem: LogisticRegression
+    X_test: np.ndarray
+    y_test: np.ndarray
+    w_true: np.ndarray
+
+    def test_loss(self, theta):
+        """Mean logistic loss on the test set, for ``theta (..., d)``."""
+        return self.problem.loss(theta, self.X_test, self.y_test)
+
+    def test_accuracy(self, theta):
+        """Test accuracy of the sign of ``X_test w``, for ``theta (..., d)``."""
+        return accuracy(theta, self.X_test, self.y_test)
+
+
+def logistic_data(n=60, d=50, seed=0, n_test=2000, scales=None, signal=3.0):
+    r"""A seeded binary classification problem drawn from a logistic model.
+
+    Inputs are Gaussian with feature :math:`j` of standard deviation ``scales[j]``
+    (1 by default), :math:`x_{ij} = s_j z_{ij}`, :math:`z_{ij} \sim \mathcal N(0, 1)`.
+    The true weights are a Gaussian direction scaled so that the true logit
+    :math:`x^\top w_{\text{true}}` has standard deviation ``signal``; labels are
+    :math:`+1` with probability :math:`\sigma(x^\top w_{\text{true}})`, else :math:`-1`.
+    A small ``signal`` means noisy labels; ``n`` close to ``d`` means few data per
+    weight, where a penalty on the weights pays off on the test set.
+
+    Parameters
+    ----------
+    n, d : int
+        Training points and features.
+    seed : int or numpy.random.Generator
+        Draws the true weights, then the training set, then the test set.
+    n_test : int
+    scales : array (d,) of positive numbers, optional
+        Per-feature standard deviations: unequal scales give the coordinates of
+        ``w`` gradients of unequal size.
+    signal : float > 0
+
+    Returns
+    -------
+    LogisticData
+        ``X, y, problem`` (a :class:`LogisticRegression` on the training set),
+        ``X_test, y_test, w_true`` and ``test_loss(theta)``, ``test_accuracy(theta)``.
+
+    Examples
+    --------
+    >>> data = logistic_data(n=40, d=5, seed=0)
+    >>> data.X.shape, data.X_test.shape, sorted(set(data.y.tolist()))
+    ((40, 5), (2000, 5), [-1.0, 1.0])
+    >>> round(float(np.std(data.X_test @ data.w_true)), 1)    # the true logit's spread
+    3.0
+    >>> round(float(data.test_loss(np.zeros(5))), 6)        # log 2 at w = 0
+    0.693147
+    """
+    n = _checks.integer("n", n, minimum=1)
+    d = _checks.integer("d", d, minimum=1)
+    n_test = _checks.integer("n_test", n_test, minimum=1)
+    signal = float(_checks.nonnegative("signal", signal))
+    if signal <= 0:
+        raise ValueError("Invalid signal: 0 (must be > 0)")
+    if scales is None:
+        scales = np.ones(d)
+    scales = _checks._as_float_array("scales", scales)
+    if scales.shape != (d,) or np.any(scales <= 0):
+        raise ValueError(f"Invalid scales: must be {d} positive numbers, got shape {scales.shape}")
+    rng = _rng(seed)
+    z = rng.standard_normal(d)
+    w_true = signal * z / np.sqrt(np.sum((scales * z) ** 2))
+
+    def draw(m):
+        X = rng.standard_normal((m, d)) * scales
+        y = np.where(rng.random(m) < _sigmoid(X @ w_true), 1.0, -1.0)
+        return X, y
+
+    X, y = draw(n)
+    X_test, y_test = draw(n_test)
+    problem = LogisticRegression(X, y, name=f"logistic regression (n={n}, d={d})")
+    return LogisticData(X, y, problem, X_test, y_test, w_true)
+
+
+__all__ += ["LogisticRegression", "LogisticData", "logistic_data", "accuracy"]
