@@ -75,8 +75,11 @@ def run_book_build() -> BuildResult:
     shutil.rmtree(HTML_DIR, ignore_errors=True)
     mode = os.environ.get("BOOK_TEST_EXECUTE", "off")
     cmd = [sys.executable, "-c", BUILD_SCRIPT, str(ROOT), mode]
+    # Some test modules set MPLBACKEND=Agg for themselves; a notebook kernel
+    # started by this build must use the inline backend, as a reader's does.
+    env = {key: value for key, value in os.environ.items() if key != "MPLBACKEND"}
     proc = subprocess.run(
-        cmd, cwd=ROOT, capture_output=True, text=True, timeout=2400,
+        cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=2400,
     )
     return BuildResult(proc.returncode, proc.stdout + "\n" + proc.stderr, HTML_DIR)
 
