@@ -15,12 +15,13 @@ KERNEL_ENV := env -u MPLBACKEND
 NBVAL_ARGS := --nbval --nbval-current-env --nbval-cell-timeout=600 \
               --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help env book test notebooks bench clean distclean
+.PHONY: help env book test notebooks student ipyw7 bench clean distclean
 
 help:
 	@echo "make book       build the HTML book (notebooks executed and cached)"
 	@echo "make test       run every test: unit, nbval over chapters/, book build, browser"
 	@echo "make notebooks  re-execute every chapter notebook in place (fresh kernel); NB=path for one"
+	@echo "make student    write student copies of the notebooks, solutions removed, to _build/student/"
 	@echo "make bench      run benchmarks/run_all.py if present"
 	@echo "make clean      remove _build and caches (keeps .venv); distclean also removes .venv"
 
@@ -34,6 +35,20 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 
 env: $(STAMP)
 
+# A throwaway environment with ipywidgets 7.7 (what Colab ships): tests/test_ipywidgets7.py
+# builds every explorer and exercise widget in it, so make test checks 7.7 and 8.
+IPYW7 := .venv-ipyw7
+$(IPYW7)/.installed:
+	$(PYTHON) -m venv $(IPYW7)
+	$(IPYW7)/bin/pip install --disable-pip-version-check "ipywidgets==7.7.*" numpy matplotlib
+	touch $@
+ipyw7: $(IPYW7)/.installed
+
+# Student copies: solution cells (tag "solution", {solution} blocks, and what lies
+# between {solution-start} and {solution-end}) removed, outputs cleared.
+student: $(STAMP)
+	$(PY) tools/make_student.py --out _build/student
+
 book: $(STAMP)
 	$(JB) build . --builder html
 	@echo
@@ -43,10 +58,10 @@ book: $(STAMP)
 # strict nbval over every chapter notebook in a process of its own, so nothing
 # a test module puts in os.environ (MPLBACKEND=Agg, say) reaches the notebook
 # kernels. Both always run; the target fails if either does.
-test: $(STAMP)
+test: $(STAMP) $(IPYW7)/.installed
 	@status=0; \
 	echo "+ $(PY) -m pytest tests"; \
-	$(PY) -m pytest tests || status=$$?; \
+	CC_REQUIRE_IPYW7=1 $(PY) -m pytest tests || status=$$?; \
 	if ls chapters/*.ipynb >/dev/null 2>&1; then \
 	  echo "+ $(KERNEL_ENV) $(PY) -m pytest chapters $(NBVAL_ARGS)"; \
 	  $(KERNEL_ENV) $(PY) -m pytest chapters $(NBVAL_ARGS) || status=$$?; \
@@ -78,4 +93,4 @@ clean:
 	find chapters -name .ipynb_checkpoints -type d -prune -exec rm -rf {} +
 
 distclean: clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(IPYW7)
