@@ -459,6 +459,20 @@ class _LandscapeBase(Explorer):
             bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.9, "edgecolor": "0.7"}))
         return axes
 
+    def _series_artists(self, labels, curves=True, **path_kw):
+        """One path on ax_map (and one curve on ax_loss) per label, in the series styles."""
+        self.lines, self.curves = [], []
+        for i, label in enumerate(labels):
+            sty = plots.series_style(i)
+            (ln,) = self.ax_map.plot([], [], color=sty["color"], linestyle=sty["linestyle"],
+                                     marker=sty["marker"], markersize=3, linewidth=1.4, label=label,
+                                     **path_kw)
+            self.lines.append(self._animate(ln))
+            if curves:
+                (cv,) = self.ax_loss.plot([], [], color=sty["color"], linestyle=sty["linestyle"],
+                                          linewidth=1.6, label=label)
+                self.curves.append(self._animate(cv))
+
     def _contour_scene(self, name, steps=None, ylim=None, window=None, problem=None):
         """Contours of a problem on ax_map (made once, then shown or hidden)."""
         info = _problem(name) if problem is None else None
@@ -661,15 +675,7 @@ class MomentumExplorer(_LandscapeBase):
         self.ax_rate = self.figure.axes[2]
         self._contour_scene("ravine", steps=80, ylim=_problem("ravine")["ylim"])
         self.ax_map.set_title("ravine x²+5y²")
-        self.lines, self.curves = [], []
-        for i, label in enumerate(["momentum", "GD, best lr 2/(μ+L)"]):
-            sty = plots.series_style(i)
-            (ln,) = self.ax_map.plot([], [], color=sty["color"], linestyle=sty["linestyle"],
-                                     marker=sty["marker"], markersize=3, linewidth=1.4, label=label)
-            (cv,) = self.ax_loss.plot([], [], color=sty["color"], linestyle=sty["linestyle"],
-                                      linewidth=1.6, label=label)
-            self.lines.append(self._animate(ln))
-            self.curves.append(self._animate(cv))
+        self._series_artists(["momentum", "GD, best lr 2/(μ+L)"])
         self.ax_loss.legend(loc="lower left", fontsize=8)
         self.ax_loss.set_title("loss gap (log scale)")
         # the phase diagram: predicted rate over (beta, lr), drawn once
@@ -758,15 +764,7 @@ class AdamExplorer(_LandscapeBase):
     def _build_figure(self):
         self._build_axes(3, [1.05, 1, 1])
         self.ax_gain = self.figure.axes[2]
-        self.lines, self.curves = [], []
-        for i, label in enumerate(["Adam", "GD"]):
-            sty = plots.series_style(i)
-            (ln,) = self.ax_map.plot([], [], color=sty["color"], linestyle=sty["linestyle"],
-                                     marker=sty["marker"], markersize=3, linewidth=1.4, label=label)
-            (cv,) = self.ax_loss.plot([], [], color=sty["color"], linestyle=sty["linestyle"],
-                                      linewidth=1.6, label=label)
-            self.lines.append(self._animate(ln))
-            self.curves.append(self._animate(cv))
+        self._series_artists(["Adam", "GD"])
         (self.start,) = self.ax_map.plot([], [], marker="o", markersize=9, markerfacecolor="white",
                                          markeredgecolor="k", linestyle="none")
         self._animate(self.start)
@@ -1043,13 +1041,7 @@ class AdamWExplorer(_LandscapeBase):
         self.ax_decay = self.ax_loss
         self._contour_scene("adamw", problem=self.problem)
         self.ax_map.set_title("high-gradient θ1, low-gradient θ2")
-        self.lines = []
-        for i, label in enumerate(["Adam + L2", "AdamW"]):
-            sty = plots.series_style(i)
-            (ln,) = self.ax_map.plot([], [], color=sty["color"], linestyle=sty["linestyle"],
-                                     marker=sty["marker"], markersize=3, markevery=10, linewidth=1.4,
-                                     label=label)
-            self.lines.append(self._animate(ln))
+        self._series_artists(["Adam + L2", "AdamW"], curves=False, markevery=10)
         (self.l2_opt,) = self.ax_map.plot([], [], marker="D", markersize=8, color="#E69F00",
                                           markeredgecolor="k", linestyle="none",
                                           label="minimizer of f + λ/2‖θ‖²")
