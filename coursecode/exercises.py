@@ -474,7 +474,7 @@ def _child(func, cases, conn):  # pragma: no cover - runs in the forked process
 def run_student_function(func, cases, timeout=2.0):
     """Call ``func`` on each case under a time limit.
 
-    Returns ``("done", results)`` (see :func:`_evaluate`), ``("timeout", seconds)`` or
+    Returns ``("done", results)`` (see ``_evaluate``), ``("timeout", seconds)`` or
     ``("crashed", why)``. On Linux the calls run in a forked child that is killed at
     the time limit; elsewhere in a daemon thread (which cannot be killed: it is
     abandoned and the message says so).

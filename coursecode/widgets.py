@@ -1014,7 +1014,7 @@ class AdamWExplorer(_LandscapeBase):
 
     f(theta) = (100 (theta1 - 1)^2 + (theta2 - 1)^2) / 2: theta1 sees gradients 100 times
     larger than theta2. Controls: ``lr`` (log scale) and ``weight_decay`` (lambda).
-    Adam+L2 converges to the minimizer of f + lambda/2 |theta|^2 (a diamond), where
+    Adam+L2 converges to the minimizer of f + lambda/2 ||theta||^2 (a diamond), where
     the high-gradient theta1 is hardly shrunk; AdamW shrinks both coordinates alike.
     The right panel shows the factor that multiplies lambda theta in each step,
     relative to AdamW's gamma lambda: 1/(sqrt(v_hat) + eps) per coordinate for Adam+L2,

@@ -75,6 +75,9 @@ def adagrad(lr=1e-2, eps=1e-10, initial_accumulator_value=0.0, eps_inside_sqrt=F
     lecture's written form :math:`\gamma g_t / \sqrt{s_t + \epsilon}` (optax's default);
     Duchi et al. and PyTorch put :math:`\epsilon` outside the root.
 
+    Equals ``torch.optim.Adagrad(lr, eps=eps, weight_decay=weight_decay,
+    initial_accumulator_value=initial_accumulator_value)``.
+
     Parameters
     ----------
     lr : float, array or callable, default 1e-2
@@ -82,9 +85,6 @@ def adagrad(lr=1e-2, eps=1e-10, initial_accumulator_value=0.0, eps_inside_sqrt=F
     initial_accumulator_value : float, default 0 (optax uses 0.1)
     eps_inside_sqrt : bool, default False
     weight_decay, decoupled : see :func:`coursecode.gd`.
-
-    Equals ``torch.optim.Adagrad(lr, eps=eps, weight_decay=weight_decay,
-    initial_accumulator_value=initial_accumulator_value)``.
 
     References
     ----------
@@ -114,6 +114,8 @@ def rmsprop(lr=1e-2, rho=0.99, eps=1e-8, eps_inside_sqrt=False, weight_decay=0.0
     :math:`\rho = 0.99`) larger than a unit step. ``eps_inside_sqrt=True`` gives the
     lecture's written form :math:`\sqrt{s_t + \epsilon}`.
 
+    Equals ``torch.optim.RMSprop(lr, alpha=rho, eps=eps, weight_decay=weight_decay)``.
+
     Parameters
     ----------
     lr : float, array or callable, default 1e-2
@@ -121,8 +123,6 @@ def rmsprop(lr=1e-2, rho=0.99, eps=1e-8, eps_inside_sqrt=False, weight_decay=0.0
     eps : float or array, default 1e-8
     eps_inside_sqrt : bool, default False
     weight_decay, decoupled : see :func:`coursecode.gd`.
-
-    Equals ``torch.optim.RMSprop(lr, alpha=rho, eps=eps, weight_decay=weight_decay)``.
 
     References
     ----------

@@ -171,8 +171,8 @@ def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=4e-3, weight
     r"""NAdam: Adam with Nesterov momentum (Dozat 2016), as ``torch.optim.NAdam``.
 
     .. math::
-        \mu_t = \beta_1 \bigl(1 - \tfrac12\, 0.96^{t\psi}\bigr), \quad
-        \theta_t = \theta_{t-1}
+        \mu_t &= \beta_1 \bigl(1 - \tfrac12\, 0.96^{t\psi}\bigr), \\
+        \theta_t &= \theta_{t-1}
           - \gamma \frac{1-\mu_t}{1-\prod_{i\le t}\mu_i} \frac{g_t}{\sqrt{\hat v_t}+\epsilon}
           - \gamma \frac{\mu_{t+1}}{1-\prod_{i\le t+1}\mu_i} \frac{m_t}{\sqrt{\hat v_t}+\epsilon}
 
@@ -214,9 +214,9 @@ def lion(lr=1e-4, beta1=0.9, beta2=0.99, weight_decay=0.0):
     r"""Lion (Chen et al. 2023): the sign of an interpolated momentum.
 
     .. math::
-        c_t = \beta_1 m_{t-1} + (1-\beta_1) g_t, \quad
-        \theta_t = \theta_{t-1} - \gamma\,(\operatorname{sign}(c_t) + \lambda \theta_{t-1}), \quad
-        m_t = \beta_2 m_{t-1} + (1-\beta_2) g_t
+        c_t &= \beta_1 m_{t-1} + (1-\beta_1) g_t, \\
+        \theta_t &= \theta_{t-1} - \gamma\,(\operatorname{sign}(c_t) + \lambda \theta_{t-1}), \\
+        m_t &= \beta_2 m_{t-1} + (1-\beta_2) g_t
 
     Weight decay is decoupled, as in the paper's Algorithm 2.
 

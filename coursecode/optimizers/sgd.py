@@ -58,6 +58,8 @@ def gd(lr, weight_decay=0.0, decoupled=False):
 
     .. math:: \theta_{t+1} = \theta_t - \gamma\, g_t
 
+    Equals ``torch.optim.SGD(lr=lr, weight_decay=weight_decay)``.
+
     Parameters
     ----------
     lr : float, array or callable
@@ -67,8 +69,6 @@ def gd(lr, weight_decay=0.0, decoupled=False):
         :math:`\lambda`. Coupled (L2, ``g + lambda theta``) unless ``decoupled``;
         for gradient descent the two coincide (Loshchilov & Hutter 2019, Prop. 1).
     decoupled : bool, default False
-
-    Equals ``torch.optim.SGD(lr=lr, weight_decay=weight_decay)``.
 
     Examples
     --------
