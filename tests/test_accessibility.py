@@ -197,69 +197,6 @@ def test_headings_are_in_order(built_html):
 
 # ------------------------------------------------------------------ notebooks
 
-# Code cells, shown in the HTML, that neither follow a markdown cell nor start
-# with a comment, when this test was written (issue #9). The chapters are not
-# edited from here: each entry is to be fixed in its chapter (a sentence before
-# the cell, or a first comment line saying what it does) and then removed from
-# this list. A new offender fails the test; the known ones are reported by the
-# xfail test below until none is left.
-KNOWN_UNEXPLAINED_CELLS: dict[str, set[str]] = {
-    "02_momentum.ipynb": {
-        "5857abec",  # fig = plt.figure(figsize=(10, 7))
-        "a61bca9e",  # fig, axes = plt.subplots(2, 2, figsize=(10, 8))
-        "f25be6c4",  # fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(10.5, 4.2), gr
-    },
-    "03_preconditioning.ipynb": {
-        "31f84402",  # landscapes = {"bowl": cc.bowl(), "ravine": cc.ravine(), "lec
-        "4f4f3abe",  # grid = np.geomspace(1, 1e4, 300)
-        "83333e55",  # fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.6, 4.6), wid
-        "2b3ecc23",  # fig, ax = plt.subplots(figsize=(6.4, 3.8))
-        "f869f52d",  # fig, axes = plt.subplots(1, 3, figsize=(11.0, 4.3), layout="
-        "4ecf0f07",  # from coursecode.homework import ch3 as homework
-        "45d54ccc",  # questions["ch3-diag-step"]
-        "01f021ac",  # questions["ch3-precond-gradient"]
-        "f562a814",  # questions["ch3-diag-kappa"]
-        "f7ec3046",  # questions["ch3-rotation"]
-    },
-    "04_adagrad_rmsprop.ipynb": {
-        "ch4-21",  # s_end = sparse_runs["AdaGrad"].states.s[-1, best["AdaGrad"]]
-        "ch4-29",  # glue("ch4_lag_ada_01", float(lag["AdaGrad"][-1, i01]), displ
-        "ch4-36",  # def rho_frame(rho):
-        "ch4-40",  # t_axis = np.arange(1, T_c + 1)
-        "ch4-41",  # i99 = 1   # rho = 0.99
-        "ch4-54",  # questions["ch4-first-step"]
-        "ch4-55",  # questions["ch4-adagrad-rate"]
-        "ch4-56",  # questions["ch4-why-stall"]
-        "ch4-57",  # questions["ch4-eps-placement"]
-        "ch4-60",  # questions["ch4-rmsprop-step"]
-    },
-    "06_adam_properties.ipynb": {
-        "ch6-13",  # fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.8, 3.8))
-        "ch6-19",  # start_distance = float(np.linalg.norm(theta0[0]))
-        "ch6-20",  # fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.8, 3.9))
-        "ch6-27",  # shown = [0.1, 1.0, 10**0.5, 10.0]
-        "ch6-30",  # fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.8, 3.8))
-        "ch6-34",  # fig, ax = plt.subplots(figsize=(6.6, 4.0))
-        "ch6-37",  # fig, axes = plt.subplots(1, 3, figsize=(11.5, 3.7), gridspec
-        "ch6-41",  # fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(9.8, 3.7), gri
-        "ch6-51",  # homework["ch6-sparse-bound"]
-        "ch6-52",  # homework["ch6-worst-step"]
-        "ch6-53",  # homework["ch6-nsr-step"]
-    },
-    "07_amsgrad.ipynb": {
-        "8c5a93cd",  # shown = np.unique(np.geomspace(1, T_long, 2500).astype(int))
-        "d87ee73c",  # j_adam, j_ams = row("spike", "Adam")[0], row("spike", "AMSGr
-        "2e4fb01a",  # fig, axes = plt.subplots(1, 2, figsize=(9.8, 3.9), sharey=Tr
-        "b94440b9",  # homework["ch7-beta2"]
-    },
-    "08_adamw.ipynb": {
-        "ch8-grid-fig",  # three_maps(loss_l2, loss_w, lams_l2, lams_paper, best_l2, be
-        "ch8-scaleinv-fig",  # three_maps(sloss_l2, sloss_w, lams_l2, lams_paper, edge_l2,
-        "ch8-hw-ratio",  # homework["ch8-decay-ratio"]
-    },
-}
-
-
 def chapter_notebooks() -> list[Path]:
     return sorted((ROOT / "chapters").glob("*.ipynb"))
 
@@ -289,17 +226,7 @@ def unexplained_code_cells(path: Path) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("path", chapter_notebooks(), ids=lambda p: p.name)
 def test_every_shown_code_cell_states_its_purpose(path):
     offenders = unexplained_code_cells(path)
-    known = KNOWN_UNEXPLAINED_CELLS.get(path.name, set())
-    new = [(cid, line) for cid, line in offenders if cid not in known]
-    assert not new, (
+    assert not offenders, (
         f"{path.name}: code cells shown in the HTML with neither a markdown cell before them "
         "nor a first comment line saying what they do:\n"
-        + "\n".join(f"  {cid}: {line}" for cid, line in new))
-
-
-@pytest.mark.xfail(reason="known chapter code cells without a stated purpose (KNOWN_UNEXPLAINED_CELLS); "
-                          "when this passes, empty that list", strict=False)
-def test_no_known_unexplained_code_cell_is_left():
-    left = {p.name: [cid for cid, _ in unexplained_code_cells(p)] for p in chapter_notebooks()}
-    left = {name: cells for name, cells in left.items() if cells}
-    assert not left, f"still to be explained in the chapters: {left}"
+        + "\n".join(f"  {cid}: {line}" for cid, line in offenders))
