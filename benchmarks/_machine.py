@@ -40,3 +40,42 @@ def machine_info() -> dict:
     except (OSError, ValueError, IndexError):
         pass
     return info
+
+
+class LoadSampler:
+    """Samples the 1-minute load average while a benchmark runs (a context manager).
+
+    ``summary()`` gives the mean and the maximum seen, so a table can say how
+    busy the machine was during the measurement, not only before it.
+    """
+
+    def __init__(self, interval: float = 5.0):
+        import threading
+
+        self.interval, self.samples = interval, []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while True:
+            load = load_average()
+            if load:
+                self.samples.append(load[0])
+            if self._stop.wait(self.interval):
+                break
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 1)
+        return False
+
+    def summary(self) -> dict:
+        if not self.samples:
+            return {"samples": 0}
+        return {"samples": len(self.samples), "interval_s": self.interval,
+                "mean_1min": round(sum(self.samples) / len(self.samples), 2),
+                "max_1min": round(max(self.samples), 2)}

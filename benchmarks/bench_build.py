@@ -42,7 +42,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine_info  # noqa: E402
+from _machine import LoadSampler, machine_info  # noqa: E402
 
 GOAL_COLD_S, GOAL_NOTEBOOK_S, GOAL_REBUILD_S = 120.0, 15.0, 15.0
 
@@ -153,7 +153,9 @@ def main(argv=None) -> dict:
 
     machine_before = machine_info()
     print(f"cold build of {commit[:10]} ({len(notebooks)} notebooks) in {clone} ...", flush=True)
-    cold = build(clone, python, sample_kernels=True)
+    with LoadSampler() as load:
+        cold = build(clone, python, sample_kernels=True)
+    cold["load_during"] = load.summary()
     print(f"  cold build: {cold['wall_s']:.1f} s wall, {cold['cpu_s']:.1f} s CPU, "
           f"exit {cold['returncode']}", flush=True)
     if cold["returncode"] != 0:

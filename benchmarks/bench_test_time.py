@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _machine import machine_info  # noqa: E402
+from _machine import LoadSampler, machine_info  # noqa: E402
 
 GOAL_S = 600.0
 DURATION = re.compile(r"^([\d.]+)s (?:setup|call|teardown) +(\S.*)$", re.M)
@@ -75,8 +75,9 @@ def main(argv=None) -> dict:
     print(f"make test in a fresh clone of {commit[:10]} ({clone}) ...", flush=True)
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     w0 = time.perf_counter()
-    proc = subprocess.run(cmd, cwd=clone, env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.STDOUT, text=True, timeout=3 * 3600)
+    with LoadSampler() as load:
+        proc = subprocess.run(cmd, cwd=clone, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True, timeout=3 * 3600)
     wall = time.perf_counter() - w0
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
@@ -86,7 +87,7 @@ def main(argv=None) -> dict:
     runs = [{"summary": m.group(1), "seconds": float(m.group(2))} for m in SUMMARY.finditer(proc.stdout)]
     slowest = [{"seconds": float(m.group(1)), "step": m.group(2).strip()}
                for m in DURATION.finditer(proc.stdout)]
-    print(f"  exit {proc.returncode}; {wall:.0f} s wall, {cpu:.0f} s CPU")
+    print(f"  exit {proc.returncode}; {wall:.0f} s wall, {cpu:.0f} s CPU; load during: {load.summary()}")
     for run in runs:
         print(f"  pytest: {run['summary']} in {run['seconds']:.0f} s")
     for step in sorted(slowest, key=lambda r: -r["seconds"])[:6]:
@@ -100,6 +101,7 @@ def main(argv=None) -> dict:
         "machine_before": before,
         "machine_after": after,
         "returncode": proc.returncode,
+        "load_during": load.summary(),
         "wall_s": round(wall, 1),
         "cpu_s": round(cpu, 1),
         "pytest_runs": runs,
