@@ -43,7 +43,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from . import plots
-from .optimizers import LECTURE, adam, adam_l2, adamw, amsgrad, gd, momentum
+from .optimizers import LECTURE, adam, adam_l2, adamw, amsgrad, gd, momentum, stacked
 from .problems import bowl, cliff, plateau, quadratic, ravine, rosenbrock, rotated_ravine, saddle
 from .run import run
 
@@ -81,20 +81,6 @@ def _option_label(control, value):
         if isinstance(o, (tuple, list)) and o[1] == value:
             return o[0]
     return str(value)
-
-
-class _Stacked:
-    """Row i of a batch runs optimizer i: a comparison in one :func:`coursecode.run` loop."""
-
-    def __init__(self, opts):
-        self.opts = list(opts)
-
-    def init(self, theta):
-        return tuple(opt.init(theta[i]) for i, opt in enumerate(self.opts))
-
-    def step(self, theta, g, state):
-        out = [opt.step(theta[i], g[i], s) for i, (opt, s) in enumerate(zip(self.opts, state))]
-        return np.stack([th for th, _ in out]), tuple(s for _, s in out)
 
 
 def _clip_log(y, lo, hi):
@@ -798,7 +784,7 @@ class AdamExplorer(_LandscapeBase):
 
     def _compute(self, v):
         info = _problem(v["problem"])
-        opt = _Stacked([adam(lr=v["lr"], beta1=v["beta1"], beta2=v["beta2"], eps=v["eps"]),
+        opt = stacked([adam(lr=v["lr"], beta1=v["beta1"], beta2=v["beta2"], eps=v["eps"]),
                         gd(lr=v["lr"])])
         theta0 = np.tile(info["start"], (2, 1)).astype(float)
         return run(opt, info["problem"], theta0, self.steps)
@@ -880,7 +866,7 @@ def _amsgrad_grid():
         shape = C.shape
         col = lambda a: a.reshape(-1, 1)  # noqa: E731
         schedule = lambda t: AMSGRAD_ALPHA / np.sqrt(t)  # noqa: E731
-        opt = _Stacked([adam(lr=schedule, beta1=col(B1), beta2=col(B2), eps=1e-8),
+        opt = stacked([adam(lr=schedule, beta1=col(B1), beta2=col(B2), eps=1e-8),
                         amsgrad(lr=schedule, beta1=col(B1), beta2=col(B2), eps=1e-8)])
         theta0 = np.zeros((2, C.size, 1))
         traj = run(opt, _Cycle(col(C)), theta0, AMSGRAD_STEPS, record_grads=False)
@@ -1063,7 +1049,7 @@ class AdamWExplorer(_LandscapeBase):
         ax.legend(loc="lower right", fontsize=7)
 
     def _compute(self, v):
-        opt = _Stacked([adam_l2(lr=v["lr"], weight_decay=v["weight_decay"]),
+        opt = stacked([adam_l2(lr=v["lr"], weight_decay=v["weight_decay"]),
                         adamw(lr=v["lr"], weight_decay=v["weight_decay"])])
         return run(opt, self.problem, np.zeros((2, 2)), self.steps)
 

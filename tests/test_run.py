@@ -132,3 +132,23 @@ def test_invalid_arguments(kwargs, match):
     args = {"opt": cc.gd(lr=0.1), "problem": cc.bowl(), "theta0": [1.0, 1.0], "steps": 3, **kwargs}
     with pytest.raises(ValueError, match=match):
         cc.run(**args)
+
+
+def test_stacked_rows_equal_separate_runs():
+    """cc.stacked: each optimizer's block of rows runs exactly as that optimizer alone."""
+    p = cc.rosenbrock()
+    opts = [cc.adam(lr=0.05), cc.gd(lr=1e-3), cc.momentum(lr=np.array([[1e-3], [2e-3]]))]
+    both = cc.run(cc.stacked(opts, rows=2), p, np.tile([-1.5, 2.0], (6, 1)), 40)
+    for k, opt in enumerate(opts):
+        alone = cc.run(opt, p, np.tile([-1.5, 2.0], (2, 1)), 40)
+        np.testing.assert_allclose(both.thetas[:, 2 * k:2 * k + 2], alone.thetas, rtol=1e-12)
+
+
+def test_stacked_rejects_a_batch_of_the_wrong_size():
+    both = cc.stacked([cc.adam(), cc.gd(lr=0.1)], rows=3)
+    with pytest.raises(ValueError, match="6 rows"):
+        both.init(np.zeros((5, 2)))
+    with pytest.raises(ValueError, match="rows"):
+        cc.stacked([cc.adam()], rows=0)
+    with pytest.raises(ValueError, match="optimizers"):
+        cc.stacked([])

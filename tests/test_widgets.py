@@ -283,15 +283,6 @@ def test_adamw_against_adam_l2(built):
     assert "hardly regularized" in ex.message
 
 
-def test_stacked_rows_equal_separate_runs():
-    p = cc.rosenbrock()
-    opts = [cc.adam(lr=0.05), cc.gd(lr=1e-3)]
-    both = cc.run(widgets._Stacked(opts), p, np.tile([-1.5, 2.0], (2, 1)), 40)
-    for i, opt in enumerate(opts):
-        alone = cc.run(opt, p, [-1.5, 2.0], 40)
-        np.testing.assert_allclose(both.thetas[:, i], alone.thetas, rtol=1e-12)
-
-
 @pytest.mark.parametrize("name", NAMES)
 def test_static_fallback(built, name):
     ex = built[name]

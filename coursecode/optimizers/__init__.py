@@ -5,6 +5,7 @@ from .adam import AdamState, AMSGradState, adam, adam_l2, adamw, amsgrad
 from .adaptive import AdagradState, RMSPropState, adagrad, rmsprop
 from .beyond import adabelief, adamax, lion, nadam, radam
 from .sgd import GDState, MomentumState, gd, momentum
+from .stacked import Stacked, stacked
 
 #: The lecture's optimizers, name -> factory.
 LECTURE = {"gd": gd, "momentum": momentum, "adagrad": adagrad, "rmsprop": rmsprop, "adam": adam,
@@ -14,5 +15,5 @@ ALL = {**LECTURE, "adamax": adamax, "nadam": nadam, "radam": radam, "lion": lion
        "adabelief": adabelief}
 
 __all__ = ["Optimizer", "gd", "momentum", "adagrad", "rmsprop", "adam", "adam_l2", "adamw", "amsgrad",
-           "adamax", "nadam", "radam", "lion", "adabelief", "LECTURE", "ALL", "GDState", "MomentumState",
+           "adamax", "nadam", "radam", "lion", "adabelief", "stacked", "Stacked", "LECTURE", "ALL", "GDState", "MomentumState",
            "AdagradState", "RMSPropState", "AdamState", "AMSGradState"]
