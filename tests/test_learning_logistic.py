@@ -85,10 +85,18 @@ def test_l2_minimizer_zeroes_the_penalized_gradient(data):
 
 
 def test_adam_l2_and_gd_with_weight_decay_settle_at_the_l2_minimizer(data):
-    """Chapter 8: coupled L2 changes the path, not the point where the run settles."""
+    """Chapter 8: coupled L2 changes the path, not the point where the run settles.
+
+    With a constant learning rate Adam reaches the minimizer and then, as its second moment
+    decays with the vanishing gradient, makes bursts away from it whose size depends on the
+    CPU's rounding (1e-8 on one machine, 1e-4 on another after 20,000 steps). So the claim is
+    tested where it is stable: a run whose learning rate decays like 1/t settles there (within
+    1e-11 on the CPUs tried; the bursts shrink with the learning rate).
+    """
     f, lam = data.problem, 0.5
     target = f.l2_minimizer(lam)
-    adam_l2 = cc.run(cc.adam_l2(lr=0.05, weight_decay=lam), f, np.zeros(6), 20000)
+    decaying = cc.adam_l2(lr=lambda t: 0.05 / (1 + t / 1000), weight_decay=lam)
+    adam_l2 = cc.run(decaying, f, np.zeros(6), 20000)
     gd = cc.run(cc.gd(lr=0.02, weight_decay=lam, decoupled=True), f, np.zeros(6), 20000)
     np.testing.assert_allclose(adam_l2.final, target, atol=1e-6)
     np.testing.assert_allclose(gd.final, target, atol=1e-6)
