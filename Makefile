@@ -15,11 +15,12 @@ KERNEL_ENV := env -u MPLBACKEND
 NBVAL_ARGS := --nbval --nbval-current-env --nbval-cell-timeout=600 \
               --nbval-sanitize-with tests/nbval_sanitize.cfg
 
-.PHONY: help env book test notebooks student ipyw7 bench clean distclean
+.PHONY: help env book test portable notebooks student ipyw7 bench clean distclean
 
 help:
 	@echo "make book       build the HTML book (notebooks executed and cached)"
-	@echo "make test       run every test: unit, nbval over chapters/, book build, browser"
+	@echo "make test       run every test: unit, nbval over chapters/, book build, browser, portability"
+	@echo "make portable   only the portability check: nbval (and unit tests) as other CPUs compute"
 	@echo "make notebooks  re-execute every chapter notebook in place (fresh kernel); NB=path for one"
 	@echo "make student    write student copies of the notebooks, solutions removed, to _build/student/"
 	@echo "make bench      run benchmarks/run_all.py if present"
@@ -54,10 +55,12 @@ book: $(STAMP)
 	@echo
 	@echo "Open the book:  file://$(CURDIR)/$(HTML_INDEX)"
 
-# Two pytest runs: tests/ (unit, parity, book build with -W, browser), then
+# Three steps: pytest over tests/ (unit, parity, book build with -W, browser);
 # strict nbval over every chapter notebook in a process of its own, so nothing
 # a test module puts in os.environ (MPLBACKEND=Agg, say) reaches the notebook
-# kernels. Both always run; the target fails if either does.
+# kernels; and the portability check (below). All always run; the target fails
+# if any does. PORTABLE=0 skips the portability check.
+PORTABLE ?= 1
 test: $(STAMP) $(IPYW7)/.installed
 	@status=0; \
 	echo "+ $(PY) -m pytest tests"; \
@@ -66,7 +69,14 @@ test: $(STAMP) $(IPYW7)/.installed
 	  echo "+ $(KERNEL_ENV) $(PY) -m pytest chapters $(NBVAL_ARGS)"; \
 	  $(KERNEL_ENV) $(PY) -m pytest chapters $(NBVAL_ARGS) || status=$$?; \
 	else echo "no notebooks in chapters/: nbval skipped"; fi; \
+	if [ "$(PORTABLE)" != 0 ]; then $(MAKE) --no-print-directory portable || status=$$?; fi; \
 	exit $$status
+
+# The stored outputs must be what every CPU prints: strict nbval again under
+# other OpenBLAS core types and numpy SIMD levels (tools/portable.py), and the
+# unit tests under the oldest of them.
+portable: $(STAMP)
+	$(KERNEL_ENV) $(PY) tools/portable.py --unit sandybridge
 
 # Re-execute chapter notebooks top to bottom, each in a fresh kernel, in place,
 # so the committed outputs are exactly what nbval will recompute.

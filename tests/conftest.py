@@ -97,3 +97,15 @@ def built_html(book_build: BuildResult) -> Path:
     if not index.exists():
         pytest.fail("the book did not build:\n" + book_build.output[-5000:])
     return book_build.html_dir
+
+
+CHROMIUM_MISSING = "Chromium not found at /usr/bin/chromium"
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line, not one per test, when the browser tests were skipped for want of Chromium."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if any(CHROMIUM_MISSING in str(getattr(report, "longrepr", "")) for report in skipped):
+        terminalreporter.write_line(
+            f"browser tests skipped: {CHROMIUM_MISSING}. Install Debian's Chromium to run them: "
+            "sudo apt-get install -y chromium (on CI a missing Chromium fails them instead)", yellow=True)

@@ -69,7 +69,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def chromium_path() -> Path:
     if not CHROMIUM.exists():
-        message = ("Chromium not found at /usr/bin/chromium; "
+        message = ("Chromium not found at /usr/bin/chromium; "  # conftest.CHROMIUM_MISSING
                    "install Debian chromium: apt-get install -y chromium")
         if os.environ.get("CI"):
             pytest.fail(message)
