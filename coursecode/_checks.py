@@ -105,3 +105,16 @@ def broadcasts_to(name, value, shape):
         out = None
     if out != tuple(shape):
         raise ValueError(f"Invalid {name}: shape {vshape} does not broadcast to theta's shape {tuple(shape)}")
+
+
+def generator(name, seed):
+    """A ``numpy.random.Generator`` from an int seed, or the generator itself: the book's one seed rule.
+
+    Every function that draws random numbers takes its randomness through this, so
+    the same seed gives the same numbers everywhere and a wrong type fails in one line.
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+        return np.random.default_rng(int(seed))
+    raise ValueError(f"Invalid {name}: {seed!r} (must be an int seed or a numpy.random.Generator)")

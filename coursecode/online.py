@@ -88,10 +88,7 @@ def reddi_stochastic(big=1010.0, small=-10.0, p=0.01, rng=0):
     Coefficients are drawn in order and tabulated, so c_t is the same however often
     it is asked for, and two problems built from the same seed agree.
     """
-    if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-        rng = np.random.default_rng(rng)
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy.random.Generator or an integer seed")
+    rng = _checks.generator("rng", rng)
     p = float(_checks.unit_interval("p", p))
 
     def coefficients(t):  # called with t in order, so the draws follow the seed's sequence

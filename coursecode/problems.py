@@ -7,9 +7,12 @@ window ``((x_min, x_max), (y_min, y_max))`` for 2-D contour plots.
 """
 from __future__ import annotations
 
+from typing import Callable, NamedTuple
+
 import numpy as np
 
 from . import _checks
+from .theory import condition_number
 
 
 class Problem:
@@ -71,8 +74,7 @@ class Quadratic(Problem):
     @property
     def condition_number(self):
         """kappa = lambda_max / lambda_min (infinite when H is singular or indefinite)."""
-        lo, hi = self.eigenvalues[0], self.eigenvalues[-1]
-        return float(hi / lo) if lo > 0 else float("inf")
+        return condition_number(self.eigenvalues)
 
     def value(self, theta):
         d = self._check(theta) - self.center
@@ -262,11 +264,7 @@ class Stochastic(Problem):
     def __init__(self, problem, noise, rng):
         self.problem = problem
         self.noise = _checks.nonnegative("noise", noise)
-        if isinstance(rng, (int, np.integer)) and not isinstance(rng, bool):
-            rng = np.random.default_rng(rng)
-        if not isinstance(rng, np.random.Generator):
-            raise ValueError("rng must be a numpy.random.Generator or an integer seed")
-        self.rng = rng
+        self.rng = _checks.generator("rng", rng)
         self.dim, self.minimizer, self.window = problem.dim, problem.minimizer, problem.window
         self.name = f"{problem.name} + noise"
 
@@ -284,3 +282,24 @@ class Stochastic(Problem):
 def stochastic(problem, noise=0.1, rng=0):
     """``problem`` with noisy gradients: see :class:`Stochastic`."""
     return Stochastic(problem, noise, rng)
+
+
+class Entry(NamedTuple):
+    """One landscape of the book's menus: how it is labelled, made, started and how long it runs."""
+
+    label: str
+    factory: Callable[[], Problem]
+    start: tuple
+    steps: int
+
+
+#: The landscapes the explorers and exercises offer: name -> :class:`Entry`.
+PROBLEMS = {
+    "bowl": Entry("bowl x²+y²", bowl, (-1.0, 0.8), 60),
+    "ravine": Entry("ravine x²+5y²", ravine, (-1.0, 0.6), 120),
+    "rotated_ravine": Entry("rotated ravine (κ=10)", rotated_ravine, (-1.2, 0.3), 100),
+    "rosenbrock": Entry("Rosenbrock", rosenbrock, (-1.5, 2.0), 150),
+    "saddle": Entry("saddle x²−y²+y⁴/2", saddle, (-1.2, 0.02), 100),
+    "plateau": Entry("plateau (Gaussian well)", plateau, (-3.5, 2.5), 120),
+    "cliff": Entry("cliff", cliff, (3.5, 1.5), 100),
+}

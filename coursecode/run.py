@@ -161,5 +161,8 @@ def run(opt, problem, theta0, steps, record_state=False, record_grads=True, max_
 
 
 def _stack_states(states):
+    """One array per state field over the steps; a plain tuple of states (``stacked``) field by field."""
     first = states[0]
+    if not hasattr(first, "_fields") and isinstance(first, tuple):
+        return tuple(_stack_states([s[k] for s in states]) for k in range(len(first)))
     return type(first)(*(np.stack([np.asarray(getattr(s, f)) for s in states]) for f in first._fields))

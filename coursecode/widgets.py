@@ -44,7 +44,7 @@ from matplotlib.patches import Rectangle
 
 from . import plots
 from .optimizers import LECTURE, adam, adam_l2, adamw, amsgrad, gd, momentum, stacked
-from .problems import bowl, cliff, plateau, quadratic, ravine, rosenbrock, rotated_ravine, saddle
+from .problems import PROBLEMS, quadratic, ravine
 from .run import run
 
 LIVE_NOTE = ("This figure is interactive when the notebook runs in Jupyter, Binder or Colab "
@@ -393,16 +393,6 @@ class Explorer:
 
 # -- landscapes: problems and optimizers ------------------------------------------------
 
-#: name -> (menu label, factory, default start, steps)
-PROBLEMS = {
-    "bowl": ("bowl x²+y²", bowl, (-1.0, 0.8), 60),
-    "ravine": ("ravine x²+5y²", ravine, (-1.0, 0.6), 120),
-    "rotated_ravine": ("rotated ravine (κ=10)", rotated_ravine, (-1.2, 0.3), 100),
-    "rosenbrock": ("Rosenbrock", rosenbrock, (-1.5, 2.0), 150),
-    "saddle": ("saddle x²−y²+y⁴/2", saddle, (-1.2, 0.02), 100),
-    "plateau": ("plateau (Gaussian well)", plateau, (-3.5, 2.5), 120),
-    "cliff": ("cliff", cliff, (3.5, 1.5), 100),
-}
 
 #: name -> menu label, for the lecture's optimizers (their default hyperparameters)
 OPTIMIZERS = {

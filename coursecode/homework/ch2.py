@@ -20,6 +20,7 @@ import numpy as np
 
 from .. import exercises as cx
 from ..optimizers import MomentumState, momentum
+from ..theory import momentum_optimum, momentum_rate
 
 MEMORY_BETA = 0.95
 MU, L = 1.0, 100.0          # the quadratic of ch2-optimal-beta (kappa = 100)
@@ -28,19 +29,12 @@ FAST_RATE = 0.45            # the slider task asks for a predicted rate below th
 KAPPA_FOR_09 = ((1 + math.sqrt(0.9)) / (1 - math.sqrt(0.9))) ** 2  # the kappa whose beta* is 0.9
 
 
-def optimal_pair(mu, L):
-    """Polyak's optimal heavy-ball pair ``(alpha, beta)`` and its rate for eigenvalues in [mu, L]."""
-    sm, sL = math.sqrt(mu), math.sqrt(L)
-    return 4.0 / (sL + sm) ** 2, ((sL - sm) / (sL + sm)) ** 2, (sL - sm) / (sL + sm)
+optimal_pair = momentum_optimum       # Polyak's optimal (alpha, beta, rate): coursecode.theory
 
 
 def heavy_ball_rate(alpha, beta, eigenvalues):
-    """Largest spectral radius of [[1 + beta - alpha lam, -beta], [1, 0]] over the eigenvalues."""
-    rates = []
-    for lam in eigenvalues:
-        M = np.array([[1.0 + beta - alpha * lam, -beta], [1.0, 0.0]])
-        rates.append(float(np.max(np.abs(np.linalg.eigvals(M)))))
-    return max(rates)
+    """The heavy-ball rate for one (alpha, beta), as a float: :func:`coursecode.theory.momentum_rate`."""
+    return float(momentum_rate(alpha, beta, eigenvalues))
 
 
 # -- numbers ------------------------------------------------------------------------------

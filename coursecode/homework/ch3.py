@@ -21,17 +21,12 @@ import numpy as np
 from .. import exercises as cx
 from ..optimizers import gd
 from ..problems import quadratic
+from ..theory import condition_number
 
 KAPPA_EIGENVALUES = (4.0, 0.05, 1.0)         # ch3-kappa: a diagonal Hessian in three dimensions
 PRECOND_CURVATURES = (20.0, 0.5)             # ch3-precond-gradient: f = 1/2 (20 x^2 + 0.5 y^2)
 PRECOND_POINT = (0.5, 4.0)
 SCALING_H = ((4.0, 1.0), (1.0, 1.0))         # ch3-diag-kappa
-
-
-def condition_number(H):
-    """lambda_max / lambda_min of a symmetric positive-definite matrix."""
-    lam = np.linalg.eigvalsh(np.asarray(H, dtype=float))
-    return float(lam[-1] / lam[0])
 
 
 def diag_scaled(H):
