@@ -5,9 +5,16 @@
 >>> state = opt.init(np.zeros(3))
 >>> theta, state = opt.step(np.zeros(3), np.ones(3), state)
 
-The core (optimizers, problems, online problems, run) needs only numpy;
-``coursecode.plots``, ``coursecode.widgets`` and ``coursecode.exercises`` add
-matplotlib and ipywidgets.
+The package is layered; each layer imports only the layers below it
+(``tests/test_layers.py`` enforces it):
+
+- core: ``optimizers``, ``problems``, ``online``, ``theory``, ``run``, ``report``
+  (numpy only);
+- ``learning``: data sets, models, landscape tools, mini-batch training;
+- ``plots`` (matplotlib), then ``widgets`` (ipywidgets);
+- ``exercises``: exercise kinds, the sandbox for students' code, one registry
+  (grading needs numpy only; plots and widgets are loaded to display);
+- ``homework``: one module of exercises per chapter.
 """
 from .online import OnlineLinear, reddi_cycle, reddi_spike, reddi_stochastic
 from .optimizers import (ALL, LECTURE, Optimizer, adabelief, adagrad, adam, adam_l2, adamax, adamw,

@@ -165,7 +165,6 @@ def test_lion_weight_decay_is_decoupled_and_multiplied_by_lr():
 # -- the homework ------------------------------------------------------------------------
 
 def _homework():
-    pytest.importorskip("ipywidgets")
     from coursecode.homework import appx
 
     return appx.registry()
@@ -187,6 +186,10 @@ def test_homework_ids_kinds_and_static_text():
         html = e.static_html()
         assert f'coursecode.homework.appx.registry()["{key}"]' in html
         assert "coursecode.exercises.registry()" not in html
+    # the appendix's view is a part of the one registry: the same exercises, and grade() knows them
+    everything = cx.registry()
+    assert all(everything[key] is e for key, e in ex.items())
+    assert cx.grade({"appx-radam-warmup": "5"})["appx-radam-warmup"].correct
 
 
 def test_homework_expected_values_come_from_coursecode():
@@ -248,6 +251,7 @@ def test_lion_step_exercise_accepts_the_update_and_names_typical_mistakes():
 
 
 def test_homework_widgets_check_what_the_field_holds():
+    pytest.importorskip("ipywidgets")
     ex = _homework()
     box = ex["appx-radam-warmup"].widget()
     box.answer_field.value = "5"

@@ -4,14 +4,20 @@ Garbage (empty, text, NaN, inf, lists, dicts, huge numbers, code, None, bytes,
 objects) always gets a message and never a traceback; nothing typed is
 evaluated; a student's function that raises, loops forever, prints, returns the
 wrong thing or changes its input gets specific feedback. The widgets check what
-the fields hold when Check is pressed.
+the fields hold when Check is pressed. One registry holds every chapter's and the
+appendix's exercises, and grading imports no plotting library.
 """
 from __future__ import annotations
 
 import builtins
+import importlib
 import math
 import os
+import re
+import subprocess
 import sys
+import textwrap
+from types import SimpleNamespace
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
@@ -21,6 +27,10 @@ import pytest  # noqa: E402
 
 from coursecode import exercises as E  # noqa: E402
 from coursecode import widgets  # noqa: E402
+from coursecode.exercises import sandbox  # noqa: E402
+
+# the module, which the function of the same name hides as an attribute of the package
+REGISTRY_MODULE = importlib.import_module("coursecode.exercises.registry")
 
 REGISTRY = E.registry()
 IDS = list(REGISTRY)
@@ -62,14 +72,81 @@ def wrong_answers(ex):
 
 
 def test_ids_have_a_chapter_prefix_and_chapter_one_is_there():
-    assert all(E.re.fullmatch(r"ch\d+-[a-z0-9-]+", i) for i in IDS)
+    assert all(re.fullmatch(r"(ch\d+|appx)-[a-z0-9-]+", i) for i in IDS)
     assert len(IDS) == len(set(IDS))
     ch1 = {"ch1-ravine-condition", "ch1-ravine-max-lr", "ch1-normalize-inputs", "ch1-saddle-hessian",
            "ch1-cliff-jump", "ch1-ravine-largest-lr", "ch1-saddle-start", "ch1-gd-step"}
     assert ch1 <= set(IDS)
     kinds = {type(REGISTRY[i]) for i in ch1}
     assert kinds == {E.NumericExercise, E.ChoiceExercise, E.SliderTask, E.UpdateExercise}
-    assert [REGISTRY[i].chapter for i in IDS] == sorted(REGISTRY[i].chapter for i in IDS)
+    order = [(REGISTRY[i].chapter is None, REGISTRY[i].chapter or 0) for i in IDS]
+    assert order == sorted(order)  # chapter by chapter, the appendix last
+
+
+# -- the one registry ------------------------------------------------------------------------
+
+def test_the_registry_holds_every_homework_module_in_order():
+    modules = REGISTRY_MODULE.homework_modules()
+    names = [m.__name__.rpartition(".")[2] for m in modules]
+    assert names == [f"ch{k}" for k in range(1, 10)] + ["appx"]
+    expected = [ex.id for m in modules for ex in m.exercises()]
+    assert IDS == expected
+    results = E.grade({"appx-radam-warmup": "5", "ch1-ravine-condition": "5"})
+    assert all(r.correct for r in results.values()), results
+
+
+def test_the_registry_refuses_a_repeated_or_misnamed_id(monkeypatch):
+    def module(name, *ids):
+        return SimpleNamespace(__name__=f"coursecode.homework.{name}",
+                               exercises=lambda: [E.NumericExercise(i, "t", "p", answer=1) for i in ids])
+
+    def build(*modules):
+        monkeypatch.setattr(REGISTRY_MODULE, "homework_modules", lambda: list(modules))
+        return REGISTRY_MODULE._build()
+
+    assert list(build(module("ch1", "ch1-a"), module("appx", "appx-a"))) == ["ch1-a", "appx-a"]
+    with pytest.raises(ValueError, match="ids look like 'ch2-some-name'"):
+        build(module("ch1", "ch1-a"), module("ch2", "ch1-a"))
+    with pytest.raises(ValueError, match="ids look like 'appx-some-name'"):
+        build(module("appx", "ch1-b"))
+    with pytest.raises(ValueError, match="Two exercises have the id 'ch1-a'"):
+        build(module("ch1", "ch1-a", "ch1-a"))
+    with pytest.raises(TypeError, match="no exercises"):
+        build(SimpleNamespace(__name__="coursecode.homework.helpers"))
+
+
+GRADE_IN_A_SCRIPT = textwrap.dedent("""
+    import sys
+    import coursecode, coursecode.learning, coursecode.exercises as e
+
+    def step(theta, g, lr):
+        return theta - lr * g
+
+    answers = {"ch1-ravine-condition": "5", "ch1-saddle-hessian": "b", "ch1-gd-step": step,
+               "ch1-ravine-largest-lr": {"problem": "ravine", "optimizer": "gd", "lr": 0.19},
+               "ch1-saddle-start": {"problem": "saddle", "optimizer": "gd", "lr": 0.1, "x0": -1.2, "y0": 0.0},
+               "appx-radam-warmup": "5", "appx-lion-step": e.registry()["appx-lion-step"].reference}
+    results = e.grade(answers)
+    assert all(r.correct for r in results.values()), {k: r.message for k, r in results.items()}
+    assert e.check("ch2-memory", "20").correct
+    kinds = {type(x).__name__ for x in e.registry().values() if x.id in answers}
+    assert kinds == {"NumericExercise", "ChoiceExercise", "UpdateExercise", "SliderTask"}, kinds
+    # the book's static fallback needs no widget either
+    assert all("cc-exercise-static" in x.static_html() for x in e.registry().values())
+    loaded = sorted(m for m in ("matplotlib", "ipywidgets", "coursecode.widgets", "coursecode.plots")
+                    if m in sys.modules)
+    print("graded", len(results), "answers of", len(kinds), "kinds; loaded:", loaded)
+    assert 'matplotlib' not in sys.modules and 'ipywidgets' not in sys.modules, loaded
+    assert not loaded, loaded
+""")
+
+
+def test_grading_in_a_plain_script_imports_no_plotting_library():
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    proc = subprocess.run([sys.executable, "-c", GRADE_IN_A_SCRIPT], capture_output=True, text=True, env=env,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "loaded: []" in proc.stdout
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -250,7 +327,7 @@ def test_a_function_that_never_returns_is_stopped(monkeypatch):
 
 
 def test_the_thread_fallback_also_times_out(monkeypatch):
-    monkeypatch.setattr(E, "_can_fork", lambda: False)
+    monkeypatch.setattr(sandbox, "_can_fork", lambda: False)
     status = E.run_student_function(lambda: sum(range(10)), [()], timeout=1.0)
     assert status == ("done", [("ok", 45, [])])
     stop = []

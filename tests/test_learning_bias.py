@@ -21,7 +21,7 @@ def test_overparameterized_least_squares_shapes_seed_and_interpolation():
     assert X.shape == (15, 40) and y.shape == (15,) and f.dim == 40
     X2, y2, _ = learning.overparameterized_least_squares(n=15, d=40, seed=3)
     assert np.array_equal(X, X2) and np.array_equal(y, y2)
-    assert not np.array_equal(X, learning.overparameterized_least_squares(n=15, d=40, seed=4)[0])
+    assert not np.array_equal(X, learning.overparameterized_least_squares(n=15, d=40, seed=4).X)
     w = np.linalg.pinv(X) @ y
     np.testing.assert_allclose(X @ w, y, atol=1e-10)
     np.testing.assert_allclose(f.minimizer, w, atol=1e-10)
@@ -159,7 +159,7 @@ def test_minibatch_grad_rejects_bad_arguments():
         learning.minibatch_grad(f, 6)
     with pytest.raises(ValueError, match="batch_size"):
         learning.minibatch_grad(f, 0)
-    with pytest.raises(ValueError, match="LeastSquares or TinyMLP"):
+    with pytest.raises(ValueError, match="loss_grad"):
         learning.minibatch_grad(cc.ravine(), 1)
 
 

@@ -30,8 +30,8 @@ def test_data_is_seeded_and_shaped(data):
     other = learning.logistic_data(n=40, d=6, seed=4, scales=np.logspace(-1, 1, 6), signal=4.0)
     assert data.X.shape == (40, 6) and data.X_test.shape == (2000, 6) and data.w_true.shape == (6,)
     assert set(np.unique(data.y)) <= {-1.0, 1.0}
-    for a, b in zip(data[:2] + data[3:], again[:2] + again[3:]):
-        assert np.array_equal(a, b)
+    for name in ("X", "y", "X_test", "y_test", "w_true"):
+        assert np.array_equal(getattr(data, name), getattr(again, name))
     assert not np.array_equal(data.X, other.X)
     assert np.allclose(np.std(data.X, axis=0) / np.logspace(-1, 1, 6), 1.0, atol=0.4)
 

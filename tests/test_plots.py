@@ -34,6 +34,13 @@ def runs():
                "GD, lr 0.3": cc.run(cc.gd(0.3), p, [-1.0, 0.6], 40)}
 
 
+def test_every_public_name_is_on_the_package():
+    for name in plots.__all__:
+        assert hasattr(plots, name), name
+    # the module alt_text holds the function alt_text: the package's name is the function
+    assert callable(plots.alt_text) and plots.alt_text.__name__ == "alt_text"
+
+
 def test_series_differ_in_colour_line_and_marker():
     styles = [plots.series_style(i) for i in range(len(plots.PALETTE))]
     for key in ("color", "linestyle", "marker"):

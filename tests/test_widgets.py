@@ -6,7 +6,8 @@ and the word "diverged" in it exactly where a run diverged. Also: the figure and
 its artists are reused (set_data), a control change runs update(), the static
 fallback has alt text and no network reference, and the explorers' numbers
 (momentum's optimal pair, the AMSGrad counterexample, AdamW against Adam + L2)
-are right.
+are right and come from the core: the gain panels draw the state that
+``cc.run`` recorded, the AMSGrad grid is runs of ``cc.reddi_cycle`` and their regret.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import pytest  # noqa: E402
 
 import coursecode as cc  # noqa: E402
 from coursecode import widgets  # noqa: E402
+from coursecode.problems import PROBLEMS  # noqa: E402
 
 NAMES = ["landscape", "momentum", "adam", "amsgrad", "adamw"]
 
@@ -205,6 +207,15 @@ def test_landscape_saddle_and_ravine_messages(built):
     assert "2/λmax = 0.2" in ex.message and "converged" in ex.message
 
 
+def test_the_package_re_exports_the_core_instead_of_copying_it():
+    from coursecode import problems, theory
+    assert widgets.momentum_optimum is theory.momentum_optimum
+    assert widgets.momentum_rate is theory.momentum_rate
+    assert widgets.PROBLEMS is problems.PROBLEMS
+    for name in widgets.__all__:
+        assert hasattr(widgets, name), name
+
+
 def test_momentum_optimal_pair_and_rate():
     alpha, beta, rate = widgets.momentum_optimum(2.0, 10.0)
     assert alpha == pytest.approx(4 / (math.sqrt(10) + math.sqrt(2)) ** 2)
@@ -247,7 +258,7 @@ def test_momentum_ema_form_equals_heavy_ball_with_scaled_lr():
 def test_amsgrad_counterexample(built):
     ex = built["amsgrad"]
     ex.update(C=3.0, beta1=0.0, beta2=0.1)
-    x, avg = widgets._amsgrad_grid()
+    x, avg = widgets.amsgrad_grid()
     i, j, k = ex._compute(ex.values)
     assert x[0, -1, i, j, k] > 0.9          # Adam drifts to the wrong end, x = +1
     assert x[1, -1, i, j, k] < -0.9         # AMSGrad finds x* = -1
@@ -258,29 +269,79 @@ def test_amsgrad_counterexample(built):
     ex.update(C=3.0, beta1=0.0, beta2=0.1)
 
 
-def test_amsgrad_grid_matches_a_single_run():
-    x, avg = widgets._amsgrad_grid()
+@pytest.mark.parametrize("i, j, k", [(1, 0, 5),     # C = 3, beta1 = 0, beta2 = 0.1: Adam fails
+                                     (0, 9, 0),     # the corners of the grid
+                                     (15, 9, 49),
+                                     (9, 4, 27)])
+def test_amsgrad_grid_is_runs_of_reddi_cycle_and_their_regret(i, j, k):
+    x, avg = widgets.amsgrad_grid()
     g = widgets.AMSGRAD_GRID
-    i, j, k = 1, 0, 5  # C = 3, beta1 = 0, beta2 = 0.1
     lr = lambda t: widgets.AMSGRAD_ALPHA / np.sqrt(t)  # noqa: E731
     for o, opt in enumerate([cc.adam(lr=lr, beta1=g["beta1"][j], beta2=g["beta2"][k], eps=1e-8),
                              cc.amsgrad(lr=lr, beta1=g["beta1"][j], beta2=g["beta2"][k], eps=1e-8)]):
         traj = cc.run(opt, cc.reddi_cycle(float(g["C"][i])), [0.0], widgets.AMSGRAD_STEPS)
-        np.testing.assert_allclose(x[o, :, i, j, k], traj.thetas[:, 0], atol=1e-5)
         R = traj.regret()
-        np.testing.assert_allclose(avg[o, :, i, j, k], R / np.arange(1, len(R) + 1), rtol=1e-4, atol=1e-5)
+        # one run alone, or one row of the grid's batch: the same numbers, stored as float32
+        np.testing.assert_array_equal(x[o, :, i, j, k], traj.thetas[:, 0].astype(np.float32))
+        np.testing.assert_array_equal(avg[o, :, i, j, k], (R / np.arange(1, len(R) + 1)).astype(np.float32))
 
 
 def test_adamw_against_adam_l2(built):
     ex = built["adamw"]
     ex.update(lr=0.05, weight_decay=0.5)
-    traj = ex._cached(ex.values)
+    traj, _ = ex._cached(ex.values)
     l2, w = traj.thetas[-1]
     solution = np.array([100 / 100.5, 1 / 1.5])
     np.testing.assert_allclose(l2, solution, atol=2e-3)   # Adam + L2 reaches the L2 minimizer
     assert w[0] == pytest.approx(w[1], abs=0.01)           # AdamW shrinks both coordinates alike
     assert w[0] < 0.95
     assert "hardly regularized" in ex.message
+
+
+def recorded_gain(opt, state):
+    """1/(sqrt(v_hat_t) + eps) from an Adam state recorded by cc.run, one row (steps, d)."""
+    v_hat = state.v[:, 0] / (1 - opt.beta2 ** state.t[:, None].astype(float))
+    return 1 / (np.sqrt(v_hat) + opt.eps)
+
+
+@pytest.mark.parametrize("values", [
+    {"problem": "plateau", "lr": 0.15},
+    {"problem": "rosenbrock", "lr": 0.01, "beta1": 0.5, "beta2": 0.9, "eps": 1e-3},
+    {"problem": "saddle", "lr": 0.05, "beta2": 0.5, "eps": 1e-12},
+])
+def test_adam_gain_panel_draws_the_state_run_recorded(built, values):
+    ex = built["adam"]
+    start = ex.values
+    ex.update(**values)
+    v = ex.values
+    entry = PROBLEMS[v["problem"]]
+    adam = cc.adam(lr=v["lr"], beta1=v["beta1"], beta2=v["beta2"], eps=v["eps"])
+    traj = cc.run(cc.stacked([adam, cc.gd(lr=v["lr"])]), entry.factory(), np.tile(entry.start, (2, 1)),
+                  ex.steps, record_state=True)
+    expected = recorded_gain(adam, traj.states[0])
+    for i, line in enumerate(ex.gains):
+        steps, drawn = line.get_data()
+        np.testing.assert_array_equal(steps, traj.states[0].t)
+        np.testing.assert_allclose(drawn, np.clip(expected[:, i], 1e-3, 1e6), rtol=1e-13)
+    assert "per-coordinate gain 1/(√v̂+ε)" in ex.message and "per unit lr" not in ex.message
+    assert ex.ax_gain.get_title() == "Adam's per-coordinate gain"
+    ex.update(**start)
+
+
+@pytest.mark.parametrize("lr, weight_decay", [(0.05, 0.5), (0.3, 2.0), (0.01, 0.0)])
+def test_adamw_decay_panel_draws_the_state_run_recorded(built, lr, weight_decay):
+    ex = built["adamw"]
+    start = ex.values
+    ex.update(lr=lr, weight_decay=weight_decay)
+    l2 = cc.adam_l2(lr=lr, weight_decay=weight_decay)
+    traj = cc.run(cc.stacked([l2, cc.adamw(lr=lr, weight_decay=weight_decay)]), ex.problem, np.zeros((2, 2)),
+                  ex.steps, record_state=True)
+    expected = recorded_gain(l2, traj.states[0])   # Adam + L2's v holds the squares of g + lambda theta
+    for i, line in enumerate(ex.decays):
+        steps, drawn = line.get_data()
+        np.testing.assert_array_equal(steps, traj.states[0].t)
+        np.testing.assert_allclose(drawn, np.clip(expected[:, i], 1e-3, 1e5), rtol=1e-13)
+    ex.update(**start)
 
 
 @pytest.mark.parametrize("name", NAMES)

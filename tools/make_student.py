@@ -5,7 +5,7 @@
     python tools/make_student.py --out DIR NB.ipynb   # chosen notebooks, another folder
     python tools/make_student.py --keep-outputs       # keep the outputs of the other cells
 
-What counts as a solution (the conventions of this book, see docs/instructors.md):
+What counts as a solution (the conventions of this book, see chapters/instructors.md):
 
 1. a cell of any kind whose metadata ``tags`` contain ``"solution"``;
 2. in a markdown cell, a sphinx-exercise ``solution`` directive, fenced with

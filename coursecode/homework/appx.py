@@ -7,8 +7,9 @@
 
 Every expected value is computed by coursecode, never typed in.
 
-The registry of :mod:`coursecode.exercises` collects the chapters (``ch1`` ... ``ch9``);
-these exercises live here, so their static text names :func:`registry` of this module.
+They are in the one registry, :func:`coursecode.exercises.registry`, with the
+chapters'. Their static text names :func:`registry` of this module, the appendix's
+view of it, which the appendix's cells use.
 """
 from __future__ import annotations
 
@@ -18,26 +19,8 @@ from .. import exercises as cx
 from ..optimizers import adabelief, adam, adamax, lion, radam
 from ..optimizers.beyond import LionState
 
-_REGISTRY_CALL = "coursecode.homework.appx.registry()"
-
-
-class _Appendix:
-    """Mixin: the static page shows how to reach the exercise through this module."""
-
-    def static_html(self):
-        return super().static_html().replace("coursecode.exercises.registry()", _REGISTRY_CALL)
-
-
-class NumericExercise(_Appendix, cx.NumericExercise):
-    pass
-
-
-class ChoiceExercise(_Appendix, cx.ChoiceExercise):
-    pass
-
-
-class UpdateExercise(_Appendix, cx.UpdateExercise):
-    pass
+# what the static page names to reach an exercise (Exercise.lookup): this module's view
+REGISTRY_CALL = "coursecode.homework.appx.registry()"
 
 
 # -- RAdam's warm-up -----------------------------------------------------------------------
@@ -65,7 +48,7 @@ def radam_plain_steps(beta2=RADAM_BETA2, horizon=50):
 def _radam_exercise():
     answer = radam_plain_steps()
     rho_inf = 2 / (1 - RADAM_BETA2) - 1
-    return NumericExercise(
+    return cx.NumericExercise(
         "appx-radam-warmup", "RAdam's warm-up",
         f"RAdam with β2 = {RADAM_BETA2:g} takes a plain momentum step, θ − γ m̂_t, as long as the length "
         "of the approximated simple moving average is ρ_t ≤ 5, and the rectified adaptive step afterwards. "
@@ -103,7 +86,7 @@ def _adabelief_exercise():
     s1 = (1 - beta2) * (beta1 * g) ** 2 + eps                 # s_1 from the prediction error g - m_1
     no_s_correction = g / (np.sqrt(s1) + eps)                 # s_1 left uncorrected
     no_m_correction = (1 - beta1) * g / (np.sqrt(s1 / (1 - beta2)) + eps)
-    return NumericExercise(
+    return cx.NumericExercise(
         "appx-adabelief-first-step", "AdaBelief's first step",
         f"AdaBelief starts with m0 = s0 = 0 and its defaults (β1 = {beta1:g}, β2 = {beta2:g}, ε = {eps:g}). The "
         f"first gradient in one coordinate is g1 = {g:g}. How long is the first step in units of the learning "
@@ -185,7 +168,7 @@ def _lion_cases():
 
 
 def _lion_exercise():
-    return UpdateExercise(
+    return cx.UpdateExercise(
         "appx-lion-step", "Write Lion's step",
         "Write lion_step(theta, g, m, lr, beta1, beta2, weight_decay) that returns (theta, m) after one Lion "
         "step: interpolate c = β1 m + (1 − β1) g, move every coordinate by γ against sign(c), decay θ by "
@@ -232,7 +215,7 @@ def _constant_gradient_exercise():
     n = 1000
     lengths = constant_slope_steps(n)
     fmt = {k: f"{v:.3g}" for k, v in lengths.items()}
-    return ChoiceExercise(
+    return cx.ChoiceExercise(
         "appx-constant-gradient", "A constant slope",
         f"One coordinate sees the same gradient g = 1 at every step, {n} steps in a row, and every optimizer "
         "runs with its default hyperparameters and γ = 1. Whose step in that coordinate has grown far beyond γ?",
@@ -251,9 +234,12 @@ def _constant_gradient_exercise():
 
 def exercises():
     """The appendix's self-checking exercises (fresh objects on every call)."""
-    return [_radam_exercise(), _adabelief_exercise(), _lion_exercise(), _constant_gradient_exercise()]
+    items = [_radam_exercise(), _adabelief_exercise(), _lion_exercise(), _constant_gradient_exercise()]
+    for ex in items:
+        ex.lookup = REGISTRY_CALL
+    return items
 
 
 def registry():
-    """Exercise id -> exercise, for this appendix (the chapters' are in :mod:`coursecode.exercises`)."""
-    return {ex.id: ex for ex in exercises()}
+    """Exercise id -> exercise, for this appendix: the ``appx-`` part of :func:`coursecode.exercises.registry`."""
+    return {key: ex for key, ex in cx.registry().items() if key.startswith("appx-")}

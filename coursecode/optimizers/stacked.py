@@ -43,7 +43,7 @@ class Stacked:
 
 
 def stacked(optimizers, rows=1):
-    """Run several optimizers side by side in one batch: see :class:`Stacked`.
+    """Run several optimizers side by side in one batch (rows of theta split into blocks, one per optimizer).
 
     Examples
     --------
