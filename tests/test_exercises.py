@@ -405,3 +405,12 @@ def test_grade_for_autograding():
     results = E.grade({"ch1-ravine-condition": "5", "ch1-ravine-max-lr": "0.5", "nope": 1})
     assert [r.correct for r in results.values()] == [True, False, False]
     assert "Correct" in results["ch1-ravine-condition"].to_html()
+
+
+def test_static_pages_never_hint_at_an_answer():
+    """The example call on a static page is a placeholder, never an option or a number that could be right."""
+    for ex in E.registry().values():
+        html_text = ex.static_html()
+        call = re.search(r"\.check\(([^)]*)\)", html_text).group(1)
+        assert call in ("&quot;your number&quot;", "&quot;your letter&quot;", "explorer") or \
+            call == getattr(ex, "function_name", None), (ex.id, call)

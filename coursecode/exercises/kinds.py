@@ -121,7 +121,7 @@ class NumericExercise(Exercise):
     """
 
     kind = "numeric exercise"
-    answer_hint = '"0.25"'
+    answer_hint = '"your number"'   # a placeholder that can never be read as a hint
 
     def __init__(self, id, title, prompt, answer, rtol=1e-2, atol=0.0, hints=(), explanation="",
                  too_high="", too_low=""):
@@ -164,7 +164,7 @@ class ChoiceExercise(Exercise):
     """
 
     kind = "multiple-choice exercise"
-    answer_hint = '"b"'
+    answer_hint = '"your letter"'   # never a real option: a static page must not hint at the answer
 
     def __init__(self, id, title, prompt, options, explanation=""):
         super().__init__(id, title, prompt, explanation)
