@@ -26,7 +26,7 @@ TOOLS = {
     "jupyter-book": "Makefile: jupyter-book build",
     "nbval": "Makefile: pytest --nbval",
     "ipykernel": "the kernel that executes the notebooks (myst-nb, nbval, nbclient)",
-    "sphinx-mathjax-offline": "_config.yml: MathJax served from _static, so math renders offline",
+    "sphinx-mathjax-offline": "_ext/mathjax_offline.py copies the parts of its MathJax the pages load",
 }
 
 
