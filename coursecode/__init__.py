@@ -18,7 +18,7 @@ The package is layered; each layer imports only the layers below it
 """
 from .online import OnlineLinear, reddi_cycle, reddi_spike, reddi_stochastic
 from .optimizers import (ALL, LECTURE, Optimizer, adabelief, adagrad, adam, adam_l2, adamax, adamw,
-                         amsgrad, gd, lion, momentum, nadam, radam, rmsprop, stacked)
+                         adopt, amsgrad, gd, lion, momentum, nadam, radam, rmsprop, stacked)
 from .problems import (Problem, Quadratic, Stochastic, bowl, cliff, plateau, quadratic, ravine,
                        rosenbrock, rotated_ravine, saddle, stochastic)
 from .run import Trajectory, run
@@ -27,7 +27,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Optimizer", "gd", "momentum", "adagrad", "rmsprop", "adam", "adam_l2", "adamw", "amsgrad",
-    "adamax", "nadam", "radam", "lion", "adabelief", "stacked", "LECTURE", "ALL",
+    "adamax", "nadam", "radam", "lion", "adabelief", "adopt", "stacked", "LECTURE", "ALL",
     "Problem", "Quadratic", "Stochastic", "quadratic", "bowl", "ravine", "rotated_ravine",
     "rosenbrock", "saddle", "plateau", "cliff", "stochastic",
     "OnlineLinear", "reddi_cycle", "reddi_spike", "reddi_stochastic",

@@ -166,6 +166,12 @@ FAMILIES = {
     "radam_decoupled": ("radam", {"decoupled": True},
                         lambda rng, a: {**_adam_like(rng), **_weight_decay(rng)}, None, "RAdam",
                         _with(_torch_adam_like, decoupled_weight_decay=True)),
+    # Nesterov (appended last, so the seeds of the families above stay as they were): PyTorch steps
+    # with g + momentum * buffer; the EMA form with lr equals SGD(lr (1 - beta), nesterov=True)
+    "momentum_nesterov": ("momentum", {"nesterov": True}, _momentum_kwargs, None, "SGD",
+                          _with(_torch_momentum, nesterov=True)),
+    "momentum_heavy_ball_nesterov": ("momentum", {"form": "heavy_ball", "nesterov": True}, _heavy_ball_kwargs,
+                                     None, "SGD", _with(_torch_heavy_ball, nesterov=True)),
 }
 
 

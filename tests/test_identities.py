@@ -5,6 +5,8 @@ where it should be, so an identity cannot hold by accident.
 """
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pytest
 
@@ -155,7 +157,9 @@ def test_eps_inside_sqrt_ratio_matches_references_table(factory):
 # -- purity --------------------------------------------------------------------------------
 def _all_optimizers():
     for name, factory in cc.ALL.items():
-        kw = {"weight_decay": 0.1} if name not in ("adam",) else {}
+        # weight decay wherever the factory takes it (adam and adopt, as their libraries, do not)
+        takes_decay = "weight_decay" in inspect.signature(factory).parameters
+        kw = {"weight_decay": 0.1} if takes_decay else {}
         if name == "amsgrad":
             for bc, mo in [(False, "raw"), (True, "raw"), (True, "corrected")]:
                 yield pytest.param(factory(bias_correction=bc, max_of=mo, **kw), id=f"amsgrad-{bc}-{mo}")
@@ -221,7 +225,8 @@ def test_batched_lr_equals_separate_runs(factory):
     theta0 = rng.normal(size=(n, 2))
     noise = rng.normal(size=(steps, n, 2))
     problem = cc.ravine()
-    kw = {"lr": lr, "weight_decay": 0.05} if factory is not cc.adam else {"lr": lr}
+    takes_decay = "weight_decay" in inspect.signature(factory).parameters   # not adam, not adopt
+    kw = {"lr": lr, "weight_decay": 0.05} if takes_decay else {"lr": lr}
     batched, _ = trajectory(factory(**kw), lambda th, k: problem.grad(th) + noise[k], theta0, steps)
     for i in range(0, n, 1 if factory is cc.adam else 8):
         one = dict(kw, lr=float(lr[i, 0]))

@@ -38,6 +38,7 @@ EXPECTED_FAMILIES = {
     "adagrad_schedule": "Adagrad", "rmsprop": "RMSprop", "adam": "Adam", "adam_l2": "Adam",
     "adamw": "AdamW", "amsgrad": "Adam", "amsgrad_decoupled": "AdamW", "adamax": "Adamax",
     "nadam": "NAdam", "nadam_decoupled": "NAdam", "radam": "RAdam", "radam_decoupled": "RAdam",
+    "momentum_nesterov": "SGD", "momentum_heavy_ball_nesterov": "SGD",
 }
 
 
@@ -89,3 +90,17 @@ def test_fixture_pins_where_eps_sits():
             ours = traces.coursecode_trace(inside, arrays)[traces.recorded_steps(meta)]
             errors.append(traces.relative_error(ours, arrays["trace"]))
     assert max(errors) > 1e3 * TOL
+
+
+def test_fixture_pins_nesterov():
+    """The Nesterov cases are torch's SGD(nesterov=True) in both coursecode forms (EMA with lr (1 - beta),
+    heavy ball with lr), with weight decay; replayed without the look-ahead they fail the comparison,
+    so the fixture checks the option and not only the plain momentum buffer."""
+    nesterov = [(meta, arrays) for meta, arrays in CASES if meta["kwargs"].get("nesterov")]
+    forms = {meta["kwargs"].get("form", "ema") for meta, _ in nesterov}
+    assert forms == {"ema", "heavy_ball"} and len(nesterov) >= 6
+    for meta, arrays in nesterov:
+        assert meta["torch_kwargs"]["nesterov"] is True and meta["kwargs"]["weight_decay"] > 0
+        plain = dict(meta, kwargs={**meta["kwargs"], "nesterov": False})
+        ours = traces.coursecode_trace(plain, arrays)[traces.recorded_steps(meta)]
+        assert traces.relative_error(ours, arrays["trace"]) > 1e3 * TOL, meta["name"]

@@ -17,7 +17,7 @@ import coursecode as cc
 
 NONNEGATIVE = {"lr", "eps", "weight_decay", "initial_accumulator_value", "momentum_decay"}
 UNIT_INTERVAL = {"beta", "rho", "beta1", "beta2"}
-FLAGS = {"eps_inside_sqrt", "decoupled", "bias_correction"}
+FLAGS = {"eps_inside_sqrt", "decoupled", "bias_correction", "nesterov", "momentum_schedule"}
 CHOICES = {"form": "ema", "max_of": "raw"}
 
 
@@ -194,6 +194,25 @@ def test_schedule_checked_at_every_step():
 def test_state_made_for_another_shape_rejected(name):
     """A state from init on a (2,) theta must not silently broadcast against a (3, 2) theta."""
     opt = cc.ALL[name](lr=0.1)
+    state = opt.init(np.zeros(2))
+    with pytest.raises(ValueError, match="state.* shape"):
+        opt.step(np.zeros((3, 2)), np.ones((3, 2)), state)
+
+
+# -- adopt ----------------------------------------------------------------------------------------
+def test_adopt_signature_and_validation():
+    """cc.adopt(lr=1e-3, beta1=0.9, beta2=0.9999, eps=1e-6): exactly these arguments (optax's defaults),
+    each validated by name; no weight decay; the floor eps = 0 is allowed, as in optax; a state made
+    for another shape is refused."""
+    params = inspect.signature(cc.adopt).parameters
+    assert [(p, v.default) for p, v in params.items()] == [
+        ("lr", 1e-3), ("beta1", 0.9), ("beta2", 0.9999), ("eps", 1e-6)]
+    for name, bad in [("lr", -1.0), ("beta1", 1.0), ("beta2", -0.1), ("eps", np.nan)]:
+        with raises_naming(name, str(bad)):
+            cc.adopt(**{name: bad})
+    with pytest.raises(TypeError):
+        cc.adopt(weight_decay=0.1)
+    opt = cc.adopt(eps=0.0)
     state = opt.init(np.zeros(2))
     with pytest.raises(ValueError, match="state.* shape"):
         opt.step(np.zeros((3, 2)), np.ones((3, 2)), state)

@@ -8,6 +8,8 @@
   :func:`coursecode.momentum`);
 * ``ch2-heavy-ball-step``: write Polyak's two-step update (checked against
   :func:`coursecode.momentum` with ``form="heavy_ball"``);
+* ``ch2-nesterov-step``: write Nesterov's step in the lecture's form (checked against
+  :func:`coursecode.momentum` with ``nesterov=True``);
 * ``ch2-fast-momentum``: set the momentum explorer to a fast pair (slider task).
 
 Every expected value is computed from the formulas or by coursecode, never typed in.
@@ -167,7 +169,8 @@ def _momentum_step_exercise():
 
 
 def _reference(theta, theta_prev, g, alpha, beta):
-    """Polyak's step computed by coursecode: the buffer b_(t-1) = (theta_prev - theta) / alpha."""
+    """Polyak's step computed by coursecode: theta is theta_(t-1), theta_prev is theta_(t-2), and the
+    buffer is b_(t-1) = (theta_(t-2) - theta_(t-1)) / alpha."""
     opt = momentum(lr=alpha, beta=beta, form="heavy_ball")
     buffer = (np.asarray(theta_prev, float) - np.asarray(theta, float)) / alpha
     new, _ = opt.step(theta, g, MomentumState(1, buffer))
@@ -188,23 +191,52 @@ def _cases():
 def _heavy_ball_exercise():
     return cx.UpdateExercise(
         "ch2-heavy-ball-step", "Write Polyak's heavy-ball step",
-        "Write polyak_step(theta, theta_prev, g, alpha, beta) returning θ_(t+1) = θ_t − αg_t + "
-        "β(θ_t − θ_(t−1)), where theta is θ_t, theta_prev is θ_(t−1) and g is the gradient at θ_t. "
-        "Return a new array.",
+        "Write polyak_step(theta, theta_prev, g, alpha, beta) returning θ_t = θ_(t−1) − αg_t + "
+        "β(θ_(t−1) − θ_(t−2)), where theta is θ_(t−1), theta_prev is θ_(t−2) and g = ∇f(θ_(t−1)) is "
+        "the gradient at theta. Return a new array.",
         signature="polyak_step(theta, theta_prev, g, alpha, beta)", cases=_cases(), reference=_reference,
         outputs=["theta"],
         diagnoses=[(lambda th, tp, g, a, b: th - a * g + b * (tp - th),
-                    "Your momentum term points backwards: it is β(θ_t − θ_(t−1)), the last displacement "
-                    "applied again, not β(θ_(t−1) − θ_t)."),
+                    "Your momentum term points backwards: it is β(θ_(t−1) − θ_(t−2)), the last "
+                    "displacement applied again, not β(θ_(t−2) − θ_(t−1))."),
                    (lambda th, tp, g, a, b: th - a * (1 - b) * g + b * (th - tp),
                     "You damped the gradient by 1 − β as in the EMA form; Polyak's form uses αg itself "
                     "(the EMA's γ equals α/(1 − β))."),
                    (lambda th, tp, g, a, b: th - a * g,
-                    "Your step is plain gradient descent: add the momentum term β(θ_t − θ_(t−1))."),
+                    "Your step is plain gradient descent: add the momentum term β(θ_(t−1) − θ_(t−2))."),
                    (lambda th, tp, g, a, b: th + a * g + b * (th - tp),
                     "Your gradient term goes uphill: subtract αg.")],
         explanation="This is coursecode.momentum(lr=alpha, beta=beta, form=\"heavy_ball\").step with the "
-                    "buffer (θ_(t−1) − θ_t)/α, and the lecture's form with γ = α/(1 − β).")
+                    "buffer b_(t−1) = (θ_(t−2) − θ_(t−1))/α, and the lecture's form with γ = α/(1 − β).")
+
+
+def _nesterov_reference(theta, v, g, lr, beta):
+    """coursecode's Nesterov step in the lecture's form: returns (theta, v)."""
+    opt = momentum(lr=lr, beta=beta, nesterov=True)
+    theta, state = opt.step(theta, g, MomentumState(0, np.asarray(v, float)))
+    return theta, state.v
+
+
+def _nesterov_exercise():
+    return cx.UpdateExercise(
+        "ch2-nesterov-step", "Write Nesterov's momentum step",
+        "Write nesterov_step(theta, v, g, lr, beta) returning (theta, v) after one step of Nesterov's "
+        "momentum in the lecture's form: v ← βv + (1 − β)g as before, then θ ← θ − γ(βv + (1 − β)g) with "
+        "the new v (PyTorch's SGD(nesterov=True) with lr = γ(1 − β)). Return new arrays.",
+        signature="nesterov_step(theta, v, g, lr, beta)", cases=_ema_cases(), reference=_nesterov_reference,
+        outputs=["theta", "v"],
+        diagnoses=[(_ema_reference,
+                    "That is plain momentum, θ ← θ − γv: Nesterov steps with βv + (1 − β)g, the new "
+                    "velocity with the gradient averaged in once more."),
+                   (lambda th, v, g, lr, b: (th - lr * (g + b * (b * v + g)), b * v + g),
+                    "You used PyTorch's undamped buffer v ← βv + g; the lecture's form averages: "
+                    "v ← βv + (1 − β)g and steps with βv + (1 − β)g."),
+                   (lambda th, v, g, lr, b: (th - lr * (b * (b * v + (1 - b) * g) + g), b * v + (1 - b) * g),
+                    "The gradient term of the step needs the factor 1 − β too: βv + (1 − β)g."),
+                   (lambda th, v, g, lr, b: (th - lr * b * (b * v + (1 - b) * g), b * v + (1 - b) * g),
+                    "Your step has only βv: add the fresh gradient's share (1 − β)g.")],
+        explanation="This is coursecode.momentum(lr, beta, nesterov=True).step, which equals "
+                    "torch.optim.SGD(lr=lr*(1 - beta), momentum=beta, nesterov=True).")
 
 
 # -- set the sliders ------------------------------------------------------------------------
@@ -238,4 +270,4 @@ def _fast_momentum_task():
 def exercises():
     """The chapter's self-checking exercises, in the order the chapter uses them."""
     return [_memory_exercise(), _optimal_beta_exercise(), _stable_lr_exercise(), _zigzag_exercise(),
-            _momentum_step_exercise(), _heavy_ball_exercise(), _fast_momentum_task()]
+            _momentum_step_exercise(), _heavy_ball_exercise(), _nesterov_exercise(), _fast_momentum_task()]

@@ -57,7 +57,7 @@ def _beta2_exercise():
 
 
 def measured_drift(C=C, lr=DRIFT_LR, beta2=None, start=DRIFT_START):
-    """Adam's move x_{t+3} - x_t over the cycle of steps start+1..start+3, divided by lr."""
+    """Adam's move x_{start+3} - x_start over the cycle of steps start+1..start+3, divided by lr."""
     beta2 = 1.0 / (1.0 + C**2) if beta2 is None else beta2
     traj = run(adam(lr=lr, beta1=0.0, beta2=beta2), reddi_cycle(C=C), [0.0], start + 3)
     return float((traj.thetas[start + 3, 0] - traj.thetas[start, 0]) / lr)
@@ -96,7 +96,7 @@ def _max_exercise():
     first_step = float(abs(x[0]))
     return cx.ChoiceExercise(
         "ch7-max", "What does the maximum in AMSGrad guarantee?",
-        "AMSGrad keeps v̂_t = max(v̂_{t−1}, v_t) and steps x_{t+1} = x_t − γ_t m_t / √v̂_t. Which statement "
+        "AMSGrad keeps v̂_t = max(v̂_{t−1}, v_t) and steps x_t = x_{t−1} − γ_t m_t / √v̂_t. Which statement "
         "does the maximum guarantee?",
         [("v̂_t never decreases, so with a non-increasing step size γ_t the effective step size γ_t/√v̂_t of "
           "every coordinate never increases.", True,

@@ -3,6 +3,7 @@ object with pure ``init(theta)`` and ``step(theta, g, state) -> (theta, state)``
 from ._base import Optimizer
 from .adam import AdamState, AMSGradState, adam, adam_l2, adamw, amsgrad
 from .adaptive import AdagradState, RMSPropState, adagrad, rmsprop
+from .adopt import AdoptState, adopt
 from .beyond import adabelief, adamax, lion, nadam, radam
 from .sgd import GDState, MomentumState, gd, momentum
 from .stacked import Stacked, stacked
@@ -12,8 +13,8 @@ LECTURE = {"gd": gd, "momentum": momentum, "adagrad": adagrad, "rmsprop": rmspro
            "adam_l2": adam_l2, "adamw": adamw, "amsgrad": amsgrad}
 #: Every optimizer in coursecode, name -> factory.
 ALL = {**LECTURE, "adamax": adamax, "nadam": nadam, "radam": radam, "lion": lion,
-       "adabelief": adabelief}
+       "adabelief": adabelief, "adopt": adopt}
 
 __all__ = ["Optimizer", "gd", "momentum", "adagrad", "rmsprop", "adam", "adam_l2", "adamw", "amsgrad",
-           "adamax", "nadam", "radam", "lion", "adabelief", "stacked", "Stacked", "LECTURE", "ALL", "GDState", "MomentumState",
-           "AdagradState", "RMSPropState", "AdamState", "AMSGradState"]
+           "adamax", "nadam", "radam", "lion", "adabelief", "adopt", "stacked", "Stacked", "LECTURE", "ALL", "GDState", "MomentumState",
+           "AdagradState", "RMSPropState", "AdamState", "AMSGradState", "AdoptState"]

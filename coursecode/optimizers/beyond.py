@@ -70,18 +70,25 @@ class NAdam(_TwoBetas):
     State = NAdamState
     _arrays = ("beta1", "beta2", "eps", "momentum_decay")
 
-    def __init__(self, lr, beta1, beta2, eps, momentum_decay, weight_decay=0.0, decoupled=False):
+    def __init__(self, lr, beta1, beta2, eps, momentum_decay, weight_decay=0.0, decoupled=False,
+                 momentum_schedule=True):
         super().__init__(lr, beta1, beta2, eps, weight_decay, decoupled)
         self.momentum_decay = _checks.nonnegative("momentum_decay", momentum_decay)
+        self.momentum_schedule = _checks.flag("momentum_schedule", momentum_schedule)
 
     def _init_fields(self, theta):
         return zeros(theta), zeros(theta), 1.0
 
+    def _mu(self, t):
+        """The momentum coefficient mu_t: PyTorch's warm-up schedule, or beta1 at every step."""
+        if not self.momentum_schedule:
+            return self.beta1                                   # Dozat's constant momentum (optax)
+        return self.beta1 * (1 - 0.5 * 0.96 ** (t * self.momentum_decay))
+
     def _update(self, theta, g, state, lr):
-        beta1, beta2, psi = self.beta1, self.beta2, self.momentum_decay
+        beta1, beta2 = self.beta1, self.beta2
         t = state.t + 1
-        mu = beta1 * (1 - 0.5 * 0.96 ** (t * psi))              # momentum schedule mu_t
-        mu_next = beta1 * (1 - 0.5 * 0.96 ** ((t + 1) * psi))
+        mu, mu_next = self._mu(t), self._mu(t + 1)              # momentum coefficients mu_t, mu_{t+1}
         mu_product = state.mu_product * mu
         m = beta1 * state.m + (1 - beta1) * g
         v = beta2 * state.v + (1 - beta2) * g**2
@@ -167,7 +174,7 @@ def adamax(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0):
 
 
 def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=4e-3, weight_decay=0.0,
-          decoupled=False):
+          decoupled=False, momentum_schedule=True):
     r"""NAdam: Adam with Nesterov momentum (Dozat 2016), as ``torch.optim.NAdam``.
 
     .. math::
@@ -176,6 +183,19 @@ def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=4e-3, weight
           - \gamma \frac{1-\mu_t}{1-\prod_{i\le t}\mu_i} \frac{g_t}{\sqrt{\hat v_t}+\epsilon}
           - \gamma \frac{\mu_{t+1}}{1-\prod_{i\le t+1}\mu_i} \frac{m_t}{\sqrt{\hat v_t}+\epsilon}
 
+    with :math:`\psi` = ``momentum_decay``: PyTorch's schedule, which starts at
+    :math:`\mu_1 \approx \beta_1 / 2` and reaches :math:`\beta_1` only after tens of
+    thousands of steps. ``momentum_schedule=False`` turns the schedule off,
+    :math:`\mu_t = \beta_1` at every step (``momentum_decay`` is then unused); the
+    step becomes
+
+    .. math::
+        \theta_t = \theta_{t-1} - \gamma\,
+          \Big(\frac{\beta_1 m_t}{1-\beta_1^{t+1}} + \frac{(1-\beta_1)\, g_t}{1-\beta_1^t}\Big)
+          \Big/ \big(\sqrt{\hat v_t}+\epsilon\big),
+
+    which is ``optax.nadam`` (with its defaults ``eps_root=0`` and no weight decay).
+
     Examples
     --------
     >>> import numpy as np, coursecode as cc
@@ -183,8 +203,18 @@ def nadam(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8, momentum_decay=4e-3, weight
     >>> theta, state = opt.step(np.zeros(1), np.ones(1), opt.init(np.zeros(1)))
     >>> state.t, bool(theta[0] < 0)
     (1, True)
+
+    On a constant gradient the first step of the optax form is
+    :math:`\gamma\,(\beta_1 (1-\beta_1)/(1-\beta_1^2) + 1) = 1.47368\,\gamma`
+    (with :math:`\epsilon = 0`); PyTorch's weaker early momentum gives a shorter one:
+
+    >>> optax_form = cc.nadam(lr=1.0, eps=0.0, momentum_schedule=False)
+    >>> torch_form = cc.nadam(lr=1.0, eps=0.0)
+    >>> [round(float(-o.step(np.zeros(1), np.ones(1), o.init(np.zeros(1)))[0][0]), 5)
+    ...  for o in (optax_form, torch_form)]
+    [1.47368, 1.05645]
     """
-    return NAdam(lr, beta1, beta2, eps, momentum_decay, weight_decay, decoupled)
+    return NAdam(lr, beta1, beta2, eps, momentum_decay, weight_decay, decoupled, momentum_schedule)
 
 
 def radam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decoupled=False):

@@ -26,7 +26,7 @@ AMSGRAD_ALPHA = 0.5
 def amsgrad_grid():
     """Adam and AMSGrad on every (C, beta1, beta2) of the grid, computed once per process.
 
-    lr_t = 0.5/sqrt(t) (Reddi et al.'s schedule), eps = 1e-8, x_1 = 0, T = 300, on
+    lr_t = 0.5/sqrt(t) (Reddi et al.'s schedule), eps = 1e-8, x_0 = 0, T = 300, on
     :func:`coursecode.reddi_cycle`: one run per C (each C is its own online problem),
     batched over (beta1, beta2) and stacking the two optimizers. Returns x_t
     (2, T+1, nC, nb1, nb2) and the average regret R_t / t (2, T, nC, nb1, nb2) as
