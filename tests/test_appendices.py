@@ -111,6 +111,248 @@ def test_nadam_schedule_starts_near_half_beta1_and_warms_up_slowly():
     assert state.mu_product == pytest.approx(mu(1))
 
 
+def _optax_nadam_reference(lr, b1, b2, eps, eps_root=0.0):
+    """optax.nadam = optax.adam(nesterov=True), written out in float64 from optax's documented update
+    (optax/_src/alias.py, the docstring of nadam; transform.scale_by_adam with nesterov=True):
+
+        m_t = b1 m_{t-1} + (1 - b1) g_t,   v_t = b2 v_{t-1} + (1 - b2) g_t^2
+        m_hat = b1 m_t / (1 - b1^(t+1)) + (1 - b1) g_t / (1 - b1^t),   v_hat = v_t / (1 - b2^t)
+        update = -lr m_hat / (sqrt(v_hat + eps_root) + eps)
+
+    optax is not installed here, so this is the reference (a live check below runs when it is)."""
+    def run(theta0, grad, steps):
+        theta, m, v = theta0.copy(), np.zeros_like(theta0), np.zeros_like(theta0)
+        out = [theta.copy()]
+        for t in range(1, steps + 1):
+            g = grad(theta, t - 1)
+            m = b1 * m + (1 - b1) * g
+            v = b2 * v + (1 - b2) * g * g
+            m_hat = b1 * m / (1 - b1 ** (t + 1)) + (1 - b1) * g / (1 - b1 ** t)
+            v_hat = v / (1 - b2 ** t)
+            theta = theta - lr * m_hat / (np.sqrt(v_hat + eps_root) + eps)
+            out.append(theta.copy())
+        return np.stack(out)
+    return run
+
+
+def _nadam_quadratic(shape, seed, steps):
+    rng = np.random.default_rng(seed)
+    A = rng.uniform(0.1, 5.0, shape)
+    b = rng.standard_normal(shape)
+    noise = 0.3 * rng.standard_normal((steps,) + shape)
+    return rng.standard_normal(shape), (lambda theta, k: A * theta + b + noise[k])
+
+
+# optax.nadam's parameters after 100 and 600 steps on the cases below, recorded with optax 0.2.8 and
+# jax 0.10.2 in float64 (jax_enable_x64) in a separate environment (the book's has no JAX), by the same
+# loop as test_nadam_live_against_optax; cc.nadam(momentum_schedule=False) differed from optax by at
+# most 1.5e-12 (relative) over the 600 steps of each case.
+OPTAX_NADAM = {
+    0: {100: [-0.07562941134572496], 600: [0.04536229305071376]},
+    1: {100: [0.23799598877344083, -0.11934414910504615, -0.37917321984858454, -0.07969014384383717,
+              -0.05618831652532446, -0.09832140607384741],
+        600: [0.22084096707479722, -0.12406870486936031, -0.35046679293288785, -0.04576868668274182,
+              0.04581598859551979, -0.23352006758456303]},
+    2: {100: [-0.20712658868515807, 0.18960779720186666, -0.21646859047350078, -0.966168434672121,
+              -0.3895353663884701, 0.24117988438332347, -0.40821441339814746, 0.29390534464441914],
+        600: [-0.25603581102791023, 0.34481915897602816, -0.24032599176907124, 0.49805065253025965,
+              0.11723502955827733, 0.20492934606917484, -0.39167004478280315, 0.28741656630461176]},
+}
+
+
+@pytest.mark.parametrize("shape, seed, kwargs", [
+    ((1,), 0, dict(lr=2e-3)),
+    ((3, 2), 1, dict(lr=0.05, beta1=0.8, beta2=0.99, eps=1e-6)),
+    ((2, 2, 2), 2, dict(lr=0.01, beta1=0.95, beta2=0.9999, eps=0.0)),
+])
+def test_nadam_without_momentum_schedule_equals_optax_nadam(shape, seed, kwargs):
+    """cc.nadam(momentum_schedule=False) equals optax.nadam in float64 over 600 moving steps: against
+    optax's recorded parameters (OPTAX_NADAM) and, at every step, a hand-written float64 optax.nadam."""
+    steps = 600
+    theta0, grad = _nadam_quadratic(shape, seed, steps)
+    opt = cc.nadam(momentum_schedule=False, **kwargs)
+    theta, state = theta0.copy(), opt.init(theta0)
+    ours = [theta]
+    for k in range(steps):
+        theta, state = opt.step(theta, grad(theta, k), state)
+        ours.append(theta)
+    ours = np.stack(ours)
+    full = dict(lr=2e-3, beta1=0.9, beta2=0.999, eps=1e-8) | kwargs
+    ref = _optax_nadam_reference(full["lr"], full["beta1"], full["beta2"], full["eps"])(theta0, grad, steps)
+    assert np.max(np.abs(ours[-1] - ours[0])) > 1e-2                      # the run moves
+    np.testing.assert_allclose(ours, ref, rtol=1e-12, atol=1e-14)
+    for step, values in OPTAX_NADAM[seed].items():
+        np.testing.assert_allclose(ours[step].ravel(), values, rtol=1e-10, atol=1e-13)
+    # PyTorch's schedule (the default) is a different optimizer on the same gradients
+    assert cc.nadam(**kwargs).hyperparameters["momentum_schedule"] is True
+    opt_t = cc.nadam(**kwargs)
+    theta, state = theta0.copy(), opt_t.init(theta0)
+    for k in range(50):
+        theta, state = opt_t.step(theta, grad(theta, k), state)
+    assert np.max(np.abs(theta - ref[50])) > 1e-4
+
+
+def test_nadam_live_against_optax():
+    """When optax (and jax) are installed: the same case, step by step, in float64."""
+    optax = pytest.importorskip("optax")
+    import jax
+
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    steps = 300
+    theta0, grad = _nadam_quadratic((4,), 5, steps)
+    tx = optax.nadam(learning_rate=0.02, b1=0.9, b2=0.999, eps=1e-8)
+    params, state = jnp.asarray(theta0), None
+    state = tx.init(params)
+    opt = cc.nadam(lr=0.02, momentum_schedule=False)
+    theta, cstate = theta0.copy(), opt.init(theta0)
+    for k in range(steps):
+        g = grad(theta, k)
+        updates, state = tx.update(jnp.asarray(g), state, params)
+        params = optax.apply_updates(params, updates)
+        theta, cstate = opt.step(theta, g, cstate)
+        np.testing.assert_allclose(theta, np.asarray(params), rtol=1e-10, atol=1e-12)
+
+
+def test_nadam_weights_of_the_two_forms():
+    """The NAdam table: PyTorch's weight of m_1 is mu_2/(1 - mu_1 mu_2) = 0.565; optax's
+    beta1/(1 - beta1^2) = 4.74; optax's weights reach 1 - beta1 and beta1 within a hundred steps."""
+    b1, psi = 0.9, 4e-3
+    mu = lambda t: b1 * (1 - 0.5 * 0.96 ** (t * psi))  # noqa: E731
+    assert round(mu(2) / (1 - mu(1) * mu(2)), 3) == 0.565
+    assert round(b1 / (1 - b1**2), 3) == 4.737
+    t = 100
+    assert (1 - b1) / (1 - b1**t) == pytest.approx(0.1, rel=1e-4)
+    assert b1 / (1 - b1 ** (t + 1)) == pytest.approx(0.9, rel=1e-4)
+    # the first step on a constant gradient, eps = 0: the docstring's 1.47368 (optax) and 1.05645 (PyTorch)
+    first = [float(-o.step(np.zeros(1), np.ones(1), o.init(np.zeros(1)))[0][0])
+             for o in (cc.nadam(lr=1.0, eps=0.0, momentum_schedule=False), cc.nadam(lr=1.0, eps=0.0))]
+    assert first == pytest.approx([1 + b1 * (1 - b1) / (1 - b1**2), 1 + (1 - b1) * mu(2) / (1 - mu(1) * mu(2))])
+
+
+# -- the comparison of the appendix, recomputed ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sweep():
+    from coursecode import learning
+
+    sweep_opts = {"Adam": cc.adam, "Adamax": cc.adamax, "NAdam (PyTorch)": cc.nadam,
+                  "NAdam (optax)": lambda **kw: cc.nadam(momentum_schedule=False, **kw), "RAdam": cc.radam,
+                  "AdaBelief": cc.adabelief, "Lion": cc.lion}
+    lrs = np.logspace(-4, 0, 17)
+    opt = cc.stacked([f(lr=lrs[:, None]) for f in sweep_opts.values()], rows=len(lrs))
+    data = learning.logistic_data(n=100, d=10, seed=0, scales=np.logspace(-1, 1, 10))
+    f_star = float(data.problem.value(data.problem.l2_minimizer(1e-12)))
+    problems = {"ravine": (cc.ravine(), [-0.987, 0.813], 0.0, 150),
+                "Rosenbrock": (cc.rosenbrock(), [-1.213, 1.087], 0.0, 600),
+                "saddle": (cc.saddle(), [0.973, 1e-3], -0.5, 150),
+                "logistic regression": (data.problem, np.zeros(10), f_star, 300)}
+    n = len(sweep_opts)
+    out = {"names": list(sweep_opts), "lrs": lrs, "gaps": {}, "thetas": {}, "runs": {}}
+    for name, (problem, theta0, fs, steps) in problems.items():
+        run = cc.run(opt, problem, np.tile(theta0, (n * len(lrs), 1)), steps, record_grads=False)
+        out["gaps"][name] = (run.losses - fs).reshape(steps + 1, n, len(lrs))
+        out["thetas"][name] = run.thetas.reshape(steps + 1, n, len(lrs), -1)
+    return out
+
+
+def _settled(gap, tol=1e-6):
+    above = ~(gap <= tol)
+    last_above = len(gap) - 1 - np.argmax(above[::-1], axis=0)
+    return np.where(above[-1], len(gap), np.where(above.any(axis=0), last_above + 1, 0))
+
+
+def _best_settle(sweep, name, k):
+    gap = sweep["gaps"][name][:, k]
+    final = np.where(np.isfinite(gap[-1]), gap[-1], np.inf)
+    i = int(np.lexsort((final, _settled(gap)))[0])
+    return i, int(_settled(gap[:, i:i + 1])[0])
+
+
+def test_sweep_windows_of_good_learning_rates(sweep):
+    """The text after fig-appx-beyond: the counts of good learning rates, NAdam in both forms."""
+    good = {opt: int(sum((g[-1, k] <= 1e-6).sum() for g in sweep["gaps"].values()))
+            for k, opt in enumerate(sweep["names"])}
+    assert good == {"Adam": 22, "Adamax": 19, "NAdam (PyTorch)": 11, "NAdam (optax)": 19, "RAdam": 10,
+                    "AdaBelief": 24, "Lion": 0}
+    assert good["AdaBelief"] == max(good.values()) and good["Lion"] == 0
+    assert max(good["NAdam (PyTorch)"], good["RAdam"]) < min(good[o] for o in ("Adam", "Adamax", "AdaBelief",
+                                                                                 "NAdam (optax)"))
+    assert good["NAdam (optax)"] == good["Adamax"]
+    # the two NAdams differ more than Adam and Adamax do, in the window and in speed
+    assert abs(good["NAdam (optax)"] - good["NAdam (PyTorch)"]) > abs(good["Adam"] - good["Adamax"])
+    ix = {o: k for k, o in enumerate(sweep["names"])}
+    for name in ("ravine", "saddle", "logistic regression"):
+        s = {o: _best_settle(sweep, name, k)[1] for o, k in ix.items()}
+        ratio = lambda a, b: max(s[a], s[b]) / min(s[a], s[b])  # noqa: E731
+        assert ratio("NAdam (optax)", "NAdam (PyTorch)") > ratio("Adam", "Adamax")
+    # AdaBelief's window reaches furthest towards small learning rates
+    lrs = sweep["lrs"]
+    for name in ("ravine", "saddle", "logistic regression"):
+        smallest = {o: lrs[np.flatnonzero(sweep["gaps"][name][-1, k] <= 1e-6)].min()
+                    for o, k in ix.items() if o != "Lion"}
+        assert smallest["AdaBelief"] == min(smallest.values())          # furthest (a tie on the saddle)
+
+
+def test_sweep_settling_order(sweep):
+    """Adam, Adamax, RAdam and AdaBelief within a factor 2; optax's NAdam first on all three problems
+    (at the largest learning rate on the ravine and the saddle); PyTorch's second on the ravine and the
+    saddle and last on the logistic regression; Lion never settles; on Rosenbrock only Adam does."""
+    ix = {o: k for k, o in enumerate(sweep["names"])}
+    for name in ("ravine", "saddle", "logistic regression"):
+        s = {o: _best_settle(sweep, name, k) for o, k in ix.items()}
+        others = [s[o][1] for o in ("Adam", "Adamax", "RAdam", "AdaBelief")]
+        assert max(others) <= 2 * min(others)
+        assert s["NAdam (optax)"][1] < s["NAdam (PyTorch)"][1] and s["NAdam (optax)"][1] < min(others)
+        if name == "logistic regression":
+            assert s["NAdam (PyTorch)"][1] > max(others)
+        else:
+            assert s["NAdam (PyTorch)"][1] < min(others)
+            assert s["NAdam (optax)"][0] == len(sweep["lrs"]) - 1
+            assert sweep["gaps"][name][-1, ix["NAdam (optax)"], -1] <= 1e-16
+        assert s["Lion"][1] == len(sweep["gaps"][name])
+    rosen = {o: _best_settle(sweep, "Rosenbrock", k) for o, k in ix.items()}
+    assert rosen["Adam"][1] < 601 and rosen["Adam"][0] == 16
+    assert all(v[1] == 601 for o, v in rosen.items() if o != "Adam")
+    # AdaBelief comes close: its best run ends next to (1, 1)
+    k = ix["AdaBelief"]
+    end = sweep["thetas"]["Rosenbrock"][-1, k, rosen["AdaBelief"][0]]
+    assert sweep["gaps"]["Rosenbrock"][-1, k, rosen["AdaBelief"][0]] < 1e-5 and np.linalg.norm(end - 1) < 0.01
+
+
+def test_sweep_rosenbrock_only_radam_diverges_and_lion_rates(sweep):
+    ix = {o: k for k, o in enumerate(sweep["names"])}
+    lrs = sweep["lrs"]
+    bad = np.isnan(sweep["gaps"]["Rosenbrock"][-1])
+    assert bad.sum() == bad[ix["RAdam"]].sum() == 9
+    first_bad = lrs[bad[ix["RAdam"]]].min()
+    assert np.all(bad[ix["RAdam"]][lrs >= first_bad]) and round(first_bad, 4) == 0.01
+    # Lion's best learning rates are 3 to 178 times smaller than Adam's
+    ratios = [lrs[_best_settle(sweep, n, ix["Adam"])[0]] / lrs[_best_settle(sweep, n, ix["Lion"])[0]]
+              for n in sweep["gaps"]]
+    assert round(min(ratios)) == 3 and round(max(ratios)) == 178
+    # RAdam's first step on the ravine and the saddle is a long straight jump, many times Adam's
+    for name, start in (("ravine", [-0.987, 0.813]), ("saddle", [0.973, 1e-3])):
+        th = sweep["thetas"][name]
+        jump = {o: np.linalg.norm(th[1, ix[o], _best_settle(sweep, name, ix[o])[0]] - start) for o in ("RAdam", "Adam")}
+        assert jump["RAdam"] > 3 * jump["Adam"]
+
+
+def test_sweep_logistic_curves_named_in_the_alt_text(sweep):
+    ix = {o: k for k, o in enumerate(sweep["names"])}
+    g = sweep["gaps"]["logistic regression"]
+    curve = {o: g[:, k, _best_settle(sweep, "logistic regression", k)[0]] for o, k in ix.items()}
+    for o in ("Adam", "Adamax", "AdaBelief"):
+        assert 3e-16 < curve[o][-1] < 1e-14                                   # about 1e-15
+    assert 3e-14 < curve["RAdam"][-1] < 1e-12                                 # about 1e-13
+    assert _settled(curve["NAdam (optax)"][:, None])[0] == 78                 # below 1e-6 from step 78 on
+    assert all(_settled(curve[o][:, None])[0] > 78 for o in curve if o != "NAdam (optax)")   # fastest
+    spike = 100 + int(np.argmax(curve["NAdam (PyTorch)"][100:]))
+    assert abs(spike - 190) <= 5 and 2e-3 < curve["NAdam (PyTorch)"][spike] < 8e-3   # about 4e-3
+    assert curve["NAdam (PyTorch)"][-1] < 1e-6 and curve["Lion"][-1] > 1e-4
+
+
 def test_radam_takes_five_unnormalized_steps_then_rectified_ones():
     from coursecode.homework import appx
 
@@ -310,7 +552,7 @@ def test_defaults_table_matches_torch_signatures():
 def test_optax_column_names_optax_functions_only():
     """The optax cells are calls of optax functions with learning_rate first (optax has no default lr)."""
     known = {"sgd", "adagrad", "rmsprop", "adam", "chain", "adamw", "amsgrad", "adamax", "nadam", "radam",
-             "lion", "adabelief"}
+             "lion", "adabelief", "contrib.adopt"}
     for row in _defaults_table():
         call = code_spans(row[2])[0]
         assert call.split("(")[0] in known

@@ -77,7 +77,7 @@ def test_newton_on_rosenbrock_leaves_the_valley_then_converges():
         theta = theta - np.linalg.solve(rb.hessian(theta), rb.grad(theta))
         path.append(theta)
     losses = rb.value(np.array(path))
-    assert int(np.argmax(losses)) == 2 and losses[2] > 1000
+    assert int(np.argmax(losses)) == 2 and losses[2] > 1000 and losses[1] < losses[0]
     assert np.linalg.norm(path[5] - rb.minimizer) > 1e-8
     assert np.linalg.norm(path[6] - rb.minimizer) < 1e-8
 
@@ -89,6 +89,78 @@ def test_newton_is_attracted_to_the_saddle():
     for _ in range(5):
         theta = theta - np.linalg.solve(s.hessian(theta), s.grad(theta))
     np.testing.assert_allclose(theta, s.saddle_point, atol=1e-12)
+
+
+def test_best_single_learning_rate_on_the_lecture_quadratic():
+    """Chapter 3, fig-ch3-one-lr: on the 551-point grid the best single lr is 2/11 and both coordinates keep 9/11,
+    the rate (kappa - 1)/(kappa + 1) of eq-ch3-gd-rate with kappa = 10."""
+    lrs = np.linspace(0.0, 0.25, 551)
+    one = cc.run(cc.gd(lr=lrs[:, None]), cc.quadratic([10, 1]), np.ones((lrs.size, 2)), 1)
+    worst = np.abs(one.thetas[1] / one.thetas[0]).max(axis=1)
+    best = int(np.argmin(worst))
+    assert lrs[best] == pytest.approx(2 / 11, abs=1e-3)
+    assert worst[best] == pytest.approx(9 / 11, abs=1e-3)
+    # the steps to shrink the error a millionfold at kappa = 10, 100, 1000 (the text's 69, 691, 6908)
+    steps = [int(np.ceil(np.log(1e-6) / np.log((k - 1) / (k + 1)))) for k in (10, 100, 1000)]
+    assert steps == [69, 691, 6908]
+    assert all(abs(s - k / 2 * np.log(1e6)) / s < 0.01 for s, k in zip(steps[1:], (100, 1000)))
+
+
+def test_learning_rate_array_is_a_diagonal_preconditioner():
+    """Chapter 3: cc.gd with lr = (0.05, 0.5) from (1, 1) with g_1 = (10, 1) lands on (0.5, 0.5)."""
+    opt = cc.gd(lr=np.array([0.05, 0.5]))
+    theta1, _ = opt.step(np.array([1.0, 1.0]), np.array([10.0, 1.0]), opt.init(np.zeros(2)))
+    np.testing.assert_allclose(theta1, [0.5, 0.5], rtol=0, atol=1e-15)
+
+
+def test_newton_on_rosenbrock_first_lowers_the_loss_and_gd_is_far_after_1000_steps():
+    """Chapter 3, fig-ch3-newton-rosenbrock: Newton's first step lowers the loss (24.2 -> 4.73), the second
+    throws it above 1000; gradient descent (lr 1e-3) ends 1000 steps with a loss near 0.45, far from (1, 1)."""
+    rb = cc.rosenbrock()
+    theta = np.array([-1.2, 1.0])
+    losses = [rb.value(theta)]
+    for _ in range(2):
+        theta = theta - np.linalg.solve(rb.hessian(theta), rb.grad(theta))
+        losses.append(rb.value(theta))
+    assert losses[1] < losses[0] and losses[2] > 1000 > losses[0]
+    assert losses[0] == pytest.approx(24.2) and losses[1] == pytest.approx(4.73, abs=0.01)
+    gd = cc.run(cc.gd(lr=1e-3), rb, [-1.2, 1.0], 1000)
+    assert not gd.diverged
+    assert 0.4 < gd.losses[-1] < 0.5
+    assert np.linalg.norm(gd.final - rb.minimizer) > 0.5
+
+
+def test_gradient_descent_slides_away_from_the_saddle_that_newton_finds():
+    """Chapter 3: from (0.5, 0.3) gradient descent (lr 0.1) reaches the minimum (0, 1) within 1e-6 in 200 steps."""
+    s = cc.saddle()
+    gd = cc.run(cc.gd(lr=0.1), s, [0.5, 0.3], 200)
+    assert np.linalg.norm(gd.final - s.minimizer) < 1e-6
+    assert np.linalg.norm(gd.final - s.saddle_point) > 0.99
+
+
+def test_the_cost_of_a_dense_hessian_and_of_cheaper_preconditioners():
+    """Chapter 3, 'Why the full Hessian is out of reach': petabytes and days for ResNet-50 and GPT-2 small; for
+    one 4096 x 4096 layer the diagonal stores less than two Kronecker factors, which store far less than the
+    dense block of the Hessian."""
+    d_resnet, d_gpt2 = 25.6e6, 124e6
+    assert d_resnet**2 * 4 / 1e15 == pytest.approx(2.62, abs=0.01)                 # petabytes
+    assert d_resnet**3 / 3 / 1e15 / 86400 == pytest.approx(65, abs=1)             # days at 1e15 op/s
+    assert d_gpt2**3 / 3 / 1e15 / (365.25 * 86400) == pytest.approx(20.1, abs=0.1)   # years
+    n = 4096
+    dense, kron, diag = (n * n) ** 2, 2 * n**2, n * n
+    assert diag < kron < dense and dense / kron > 1e6
+
+
+@pytest.mark.parametrize("degrees, diag_steps, gd_steps", [(0, 1, 71), (30, 55, 71), (45, 71, 71), (90, 1, 71)])
+def test_steps_to_1e_6_on_turned_ravines(degrees, diag_steps, gd_steps):
+    """Chapter 3, fig-ch3-diag-trajectories and the slider: steps to come within 1e-6 of the minimizer from
+    (-1.2, 0.4), diag(H)-preconditioned (gamma = 1) against plain GD with lr 2/11."""
+    f = cc.rotated_ravine(10, np.radians(degrees))
+    counts = []
+    for lr in (1 / np.diag(f.H), 2 / 11):
+        traj = cc.run(cc.gd(lr=lr), f, [-1.2, 0.4], 150)
+        counts.append(int(np.argmax(np.linalg.norm(traj.thetas - f.minimizer, axis=-1) < 1e-6)))
+    assert counts == [diag_steps, gd_steps]
 
 
 # -- the homework module ------------------------------------------------------------------

@@ -166,3 +166,141 @@ def test_homework_answers(key, right, wrong):
     for answer in wrong:
         feedback = ex.check(answer)
         assert not feedback.correct and feedback.message
+
+
+# -- claims added in the truth pass -------------------------------------------------------------
+
+def test_cap_is_one_exactly_when_the_betas_are_equal():
+    """Chapter 6, summary: the cap |step| <= gamma holds at every step if and only if beta1 = beta2:
+    C(b1, b2) >= 1, with equality only on the diagonal (C^2 - 1 has the sign of (b2 - b1)^2)."""
+    b = np.linspace(0.0, 0.99, 34)
+    b1, b2 = np.meshgrid(b, b, indexing="ij")
+    ok = b1**2 < b2
+    c = (1 - b1[ok]) / np.sqrt((1 - b2[ok]) * (1 - b1[ok] ** 2 / b2[ok]))
+    on_diagonal = np.isclose(b1[ok], b2[ok])
+    np.testing.assert_allclose(c[on_diagonal], 1.0, rtol=1e-12)
+    assert np.all(c[~on_diagonal] > 1.0)
+
+
+def test_scale_section_comparisons():
+    """Chapter 6, Property II: GD diverges from c = 10 on (gamma c L > 2), converges at c = 1 closer than Adam
+    (whose steps are about gamma), hardly moves for c <= 1e-2; Adam with eps = 0 ends at the same distance
+    for every c; with eps = 1e-8 its gap to the eps-free path grows like eps / c."""
+    ravine = cc.ravine()
+    scales = np.logspace(-10, 6, 17)
+    C = scales[:, None]
+    theta0 = np.tile([-1.0, 0.9], (17, 1))
+    grad = lambda th: C * ravine.grad(th)   # noqa: E731
+    gd = cc.run(cc.gd(0.05), grad, theta0, 100)
+    adam0 = cc.run(cc.adam(0.05, eps=0.0), grad, theta0, 100)
+    adam8 = cc.run(cc.adam(0.05), grad, theta0, 100)
+    assert np.all(gd.diverged_at[scales >= 10] >= 0) and np.all(gd.diverged_at[scales < 10] < 0)
+    one = int(np.flatnonzero(scales == 1.0)[0])
+    d_gd = np.linalg.norm(gd.thetas[-1, one])
+    d_adam = np.linalg.norm(adam0.thetas[-1], axis=-1)
+    assert d_gd < d_adam[one]
+    assert np.ptp(d_adam) < 1e-12
+    assert np.linalg.norm(gd.thetas[-1, scales == 1e-2]) > 1.0
+    dev = np.max(np.abs(adam8.thetas - adam0.thetas[:, [one]]), axis=(0, 2))
+    ratio = dev[scales == 1e-6][0] / dev[one]
+    assert 0.5e6 < ratio < 2e6                      # eps / c: a million times larger at c = 1e-6
+
+
+def test_invariance_is_per_coordinate_not_under_rotation():
+    """Chapter 6, 'Per coordinate, not per direction': Adam (eps = 0) fed D g for D = diag(1e-3, 1e3) follows
+    the plain path up to rounding; on the ravine turned by 45 degrees GD follows the rotated path, Adam does
+    not (a gap of about 0.74), and Adam ends farther from the minimizer on the turned ravine."""
+    ravine = cc.ravine()
+    start = np.array([-1.0, 0.9])
+    D = np.array([1e-3, 1e3])
+    plain = cc.run(cc.adam(0.05, eps=0.0), ravine, start, 100)
+    rescaled = cc.run(cc.adam(0.05, eps=0.0), lambda th: D * ravine.grad(th), start, 100)
+    assert np.max(np.abs(rescaled.thetas - plain.thetas)) < 1e-12
+    a = np.pi / 4
+    R = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    turned = cc.quadratic([2.0, 10.0], angle=a)
+    assert turned.value(R @ start) == pytest.approx(ravine.value(start))
+    gaps, finals = {}, {}
+    for label, opt in (("GD", cc.gd(0.05)), ("Adam", cc.adam(0.05, eps=0.0))):
+        on_f = cc.run(opt, ravine, start, 100)
+        on_turned = cc.run(opt, turned, R @ start, 100)
+        gaps[label] = np.max(np.linalg.norm(on_turned.thetas - on_f.thetas @ R.T, axis=-1))
+        finals[label] = (np.linalg.norm(on_f.thetas[-1]), np.linalg.norm(on_turned.thetas[-1]))
+    assert gaps["GD"] < 1e-12
+    assert gaps["Adam"] == pytest.approx(0.7375, abs=1e-3)
+    assert finals["Adam"][1] > 2 * finals["Adam"][0]
+
+
+def test_sign_times_variance_adaptation_factor():
+    """Chapter 6, eq-ch6-sign (Balles & Hennig): m_hat / sqrt(v_hat) = sign(m_hat) / sqrt(1 + eta^2) with
+    eta^2 = (v_hat - m_hat^2) / m_hat^2; eta^2 < 0 exactly when |m_hat| > sqrt(v_hat), a step longer than
+    gamma. At NSR = 0.01 every step of default Adam is within 1% of gamma and points downhill."""
+    rng = np.random.default_rng(11)
+    m = rng.standard_normal(1000)
+    v = m**2 * rng.uniform(0.5, 3.0, 1000)
+    eta2 = (v - m**2) / m**2
+    np.testing.assert_allclose(m / np.sqrt(v), np.sign(m) / np.sqrt(1 + eta2), rtol=1e-12)
+    assert np.array_equal(eta2 < 0, np.abs(m) > np.sqrt(v))
+    rng = np.random.default_rng(1412)
+    traj = cc.run(cc.adam(1e-3), lambda th: 1.0 + 0.01 * rng.standard_normal(th.shape), np.zeros((24, 1)), 1500,
+                  record_grads=False)
+    step = -np.diff(traj.thetas[:, :, 0], axis=0)[500:] / 1e-3
+    assert np.all(step > 0) and np.max(np.abs(step - 1)) < 0.01
+
+
+def test_stationary_noise_steps_beyond_gamma():
+    """Chapter 6, 'What holds and what does not': the mean step never exceeds gamma and E[m_hat^2] <= E[v_hat];
+    at NSR 0.01 a large share of steps is slightly longer than gamma, at NSR 1 a few percent exceed it by
+    more, at NSR 10 hardly any; with beta1 = beta2 no step exceeds gamma."""
+    rng = np.random.default_rng(5)
+    nsr = np.repeat([0.01, 1.0, 10.0], 24)[:, None]
+    beta2 = np.r_[np.full(72, 0.999), np.full(24, 0.9)][:, None]
+    sig = np.r_[nsr, np.full((24, 1), 1.0)]
+    traj = cc.run(cc.adam(1e-3, beta2=beta2), lambda th: 1.0 + sig * rng.standard_normal(th.shape),
+                  np.zeros((96, 1)), 1500, record_state=True, record_grads=False)
+    length = np.abs(np.diff(traj.thetas[:, :, 0], axis=0))[500:] / 1e-3
+    t = np.arange(1, 1501)[500:, None]
+    m_hat = traj.states.m[500:, :, 0] / (1 - 0.9**t)
+    v_hat = traj.states.v[500:, :, 0] / (1 - beta2[:, 0] ** t)
+    for k in range(3):
+        cols = slice(24 * k, 24 * (k + 1))
+        assert length[:, cols].mean() <= 1.0
+        assert np.mean(m_hat[:, cols] ** 2) <= np.mean(v_hat[:, cols])
+    share = [np.mean(length[:, 24 * k:24 * (k + 1)] > 1) for k in range(3)]
+    assert share[0] > 0.3 and 0.005 < share[1] < 0.1 and share[2] < 1e-3   # NSR 10: rarely
+    assert length[:, 24:48].max() > 1.2 and length[:, :24].max() < 1.01
+    assert length[:, 72:].max() <= 1.0
+
+
+def test_noisy_and_clean_coordinate():
+    """Chapter 6, 'One noisy and one clean coordinate': over the first 50 steps the noisy x gets the smaller
+    effective learning rate, close to gamma / sigma, and progresses at about 1/sqrt(1 + NSR^2) gamma, while y
+    advances by more than twice as much per step."""
+    two = cc.run(cc.adam(0.01), cc.stochastic(cc.bowl(), noise=np.array([4.0, 0.0]), rng=6),
+                 np.tile([1.0, 1.0], (100, 1)), 300, record_state=True)
+    tk = np.arange(1, 301)[:, None, None]
+    elr = (0.01 / (np.sqrt(two.states.v / (1 - BETA2**tk)) + 1e-8)).mean(axis=1)
+    progress = (-np.diff(two.thetas, axis=0) / 0.01).mean(axis=1)
+    mean_x = two.thetas.mean(axis=1)[:-1, 0]
+    predicted = 1 / np.sqrt(1 + (4.0 / np.abs(2 * mean_x)) ** 2)
+    assert elr[:50, 0].mean() < elr[:50, 1].mean()
+    assert elr[:50, 0].mean() == pytest.approx(0.0025, rel=0.05)
+    assert progress[:50, 0].mean() == pytest.approx(predicted[:50].mean(), abs=0.02)
+    assert progress[:50, 1].mean() > 2 * progress[:50, 0].mean()
+
+
+def test_beta1_half_bursts_whole_run_and_last_window():
+    """Chapter 6, the convergence section: after the first descent, beta1 = 0.5 bursts to 3.04 gamma at step 1449
+    (the largest of the run), then about every 111 steps; over the last 500 steps only to 1.13 gamma;
+    beta1 = 0 bursts once, to 5.23 gamma at step 1370, before the 2-cycle."""
+    lr = 0.01
+    traj = cc.run(cc.adam(lr, beta1=np.array([[0.0], [0.5]]), beta2=0.99), cc.quadratic([1.0]),
+                  np.ones((2, 1)), 4000)
+    x = np.abs(traj.thetas[:, :, 0]) / lr
+    collapse = np.argmax(x < 1e-3, axis=0)
+    peaks = [int(c + np.argmax(x[c:, i])) for i, c in enumerate(collapse)]
+    assert peaks == [1370, 1449]
+    assert x[peaks[0], 0] == pytest.approx(5.2287, abs=1e-3) and x[peaks[1], 1] == pytest.approx(3.0390, abs=1e-3)
+    assert x[-500:, 1].max() == pytest.approx(1.1272, abs=1e-3) and x[-500:, 1].max() < x[peaks[1], 1] / 2
+    up = np.flatnonzero((x[1:, 1] >= 1) & (x[:-1, 1] < 1)) + 1
+    assert int(np.median(np.diff(up[up >= 2000]))) == 111

@@ -190,7 +190,7 @@ def _online(opt, problem, steps):
 def test_reddi_section5_adam_goes_to_plus1_amsgrad_to_minus1():
     """AMSGrad chapter, Reddi et al. Section 5 synthetic experiment: f_t = 1010 x when
     t mod 101 = 1, else -10 x, on [-1, 1]; beta1 = 0.9, beta2 = 0.99,
-    gamma_t = 0.5 / sqrt(t), x_1 = 0. Adam settles at the wrong end, +1; AMSGrad goes
+    gamma_t = 0.5 / sqrt(t), x_0 = 0. Adam settles at the wrong end, +1; AMSGrad goes
     the other way (the optimum is -1: each period sums to +10). 20,000 steps here:
     AMSGrad is past -0.8 and still descending (references.md: -0.997 after 1e6 steps)."""
     problem = cc.reddi_spike()
