@@ -1,8 +1,12 @@
 """Record reference traces from torch.optim into ``tests/fixtures/torch_traces.npz``.
 
-Run it where torch is installed (the test suite itself never needs torch)::
+Run it where torch is installed (the test suite itself never needs torch), in an
+environment of its own so that the book's ``.venv`` stays as Binder has it::
 
-    .venv/bin/python tests/record_torch_traces.py
+    python3 -m venv /tmp/venv-torch
+    /tmp/venv-torch/bin/pip install torch==2.13.0 numpy
+    /tmp/venv-torch/bin/pip install --no-deps -e .
+    /tmp/venv-torch/bin/python tests/record_torch_traces.py
 
 Every case runs one optimizer for ``STEPS`` steps on a noisy diagonal quadratic
 
