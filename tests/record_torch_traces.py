@@ -37,6 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
+from trace_fixtures import _loguniform, recorded_steps, relative_error, sensitivity  # noqa: F401
+from trace_fixtures import load_cases as _load
+from trace_fixtures import save as _save
+
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "torch_traces.npz"
 STEPS = 600          # optimizer steps per case
 EVERY = 10           # theta is stored at steps 0, EVERY, 2 EVERY, ..., STEPS
@@ -47,10 +51,6 @@ SCALES = [(0, 0), (0, 2), (-4, -2)]
 
 
 # -- hyperparameters ---------------------------------------------------------------------
-def _loguniform(rng, lo, hi):
-    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
-
-
 def _adam_like(rng, lr=(1e-3, 1e-1)):
     return {"lr": _loguniform(rng, *lr), "beta1": float(rng.uniform(0.0, 0.95)),
             "beta2": float(rng.uniform(0.9, 0.9999)), "eps": _loguniform(rng, 1e-10, 1e-6)}
@@ -227,15 +227,6 @@ def generate_cases():
     return cases
 
 
-def sensitivity(meta, arrays, rel=1e-13):
-    """How much a relative perturbation ``rel`` of theta0 grows over the run (with coursecode)."""
-    base = coursecode_trace(meta, arrays)
-    nudged = dict(arrays, theta0=arrays["theta0"] * (1 + rel))
-    with np.errstate(all="ignore"):
-        err = relative_error(coursecode_trace(meta, nudged), base)
-    return err / rel if np.isfinite(err) else np.inf
-
-
 def gradient(arrays, theta, k):
     """g at step k (0-based) and parameters theta, computed identically for both libraries."""
     return arrays["A"] * theta + arrays["b"] + arrays["noise"][k].astype(np.float64)
@@ -291,33 +282,14 @@ def torch_trace(meta, arrays):
     return np.stack(out)
 
 
-def recorded_steps(meta):
-    return np.arange(0, meta["steps"] + 1, meta["every"])
-
-
-def relative_error(a, b):
-    """Largest |a - b| at any stored step, relative to that step's largest |b| (or 1e-300)."""
-    axes = tuple(range(1, a.ndim))
-    scale = np.maximum(np.max(np.abs(b), axis=axes), 1e-300)
-    return float(np.max(np.max(np.abs(a - b), axis=axes) / scale))
-
-
-# -- the fixture file ----------------------------------------------------------------------
-def save(cases, path=FIXTURE):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    arrays = {"manifest": np.array(json.dumps([meta for meta, _ in cases]))}
-    for meta, data in cases:
-        for key, value in data.items():
-            arrays[f"{meta['name']}/{key}"] = value
-    np.savez_compressed(path, **arrays)
+# -- the fixture file ----------------------------------------------------------------------def save(cases, path=FIXTURE):
+    """Write the cases to this recorder's fixture (the format is trace_fixtures')."""
+    _save(cases, path)
 
 
 def load_cases(path=FIXTURE):
-    """The recorded cases: a list of (meta, arrays) with arrays incl. ``trace``."""
-    with np.load(path, allow_pickle=False) as f:
-        manifest = json.loads(str(f["manifest"]))
-        return [(meta, {key: f[f"{meta['name']}/{key}"] for key in ("theta0", "A", "b", "noise", "trace")})
-                for meta in manifest]
+    """The recorded cases of this recorder's fixture: a list of (meta, arrays) with ``trace``."""
+    return _load(path)
 
 
 def main():
@@ -334,3 +306,4 @@ def main():
 
 if __name__ == "__main__":
     main()
+

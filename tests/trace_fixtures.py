@@ -1,0 +1,52 @@
+"""What the trace recorders share: random draws, the fixture file format, and how traces are compared.
+
+``record_torch_traces.py`` and ``record_optax_traces.py`` record a reference library's
+trajectories into an ``.npz`` fixture (a JSON manifest of the cases plus their arrays);
+``test_parity.py`` and ``test_parity_optax.py`` replay them. Both scripts import this.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+
+def _loguniform(rng, lo, hi):
+    return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
+
+
+def sensitivity(meta, arrays, rel=1e-13):
+    """How much a relative perturbation ``rel`` of theta0 grows over the run (with coursecode)."""
+    base = coursecode_trace(meta, arrays)
+    nudged = dict(arrays, theta0=arrays["theta0"] * (1 + rel))
+    with np.errstate(all="ignore"):
+        err = relative_error(coursecode_trace(meta, nudged), base)
+    return err / rel if np.isfinite(err) else np.inf
+
+
+def recorded_steps(meta):
+    return np.arange(0, meta["steps"] + 1, meta["every"])
+
+
+def relative_error(a, b):
+    """Largest |a - b| at any stored step, relative to that step's largest |b| (or 1e-300)."""
+    axes = tuple(range(1, a.ndim))
+    scale = np.maximum(np.max(np.abs(b), axis=axes), 1e-300)
+    return float(np.max(np.max(np.abs(a - b), axis=axes) / scale))
+
+
+def save(cases, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    arrays = {"manifest": np.array(json.dumps([meta for meta, _ in cases]))}
+    for meta, data in cases:
+        for key, value in data.items():
+            arrays[f"{meta['name']}/{key}"] = value
+    np.savez_compressed(path, **arrays)
+
+
+def load_cases(path):
+    """The recorded cases: a list of (meta, arrays) with arrays incl. ``trace``."""
+    with np.load(path, allow_pickle=False) as f:
+        manifest = json.loads(str(f["manifest"]))
+        return [(meta, {key: f[f"{meta['name']}/{key}"] for key in ("theta0", "A", "b", "noise", "trace")})
+                for meta in manifest]
