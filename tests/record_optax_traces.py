@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from trace_fixtures import _loguniform, recorded_steps, relative_error, sensitivity  # noqa: F401
+from trace_fixtures import _loguniform, gradient, recorded_steps, relative_error, sensitivity  # noqa: F401
 from trace_fixtures import load_cases as _load
 from trace_fixtures import save as _save
 
@@ -96,10 +96,6 @@ def generate_cases():
             cases.append((meta, arrays))
     return cases
 
-
-def gradient(arrays, theta, k):
-    """g at step k + 1 (k = 0, 1, ...) and parameters theta, computed identically for both libraries."""
-    return arrays["A"] * theta + arrays["b"] + arrays["noise"][k].astype(np.float64)
 
 
 def optax_kwargs(meta):

@@ -24,6 +24,11 @@ def sensitivity(meta, arrays, rel=1e-13):
     return err / rel if np.isfinite(err) else np.inf
 
 
+def gradient(arrays, theta, k):
+    """The gradient of the k-th step (k = 0, 1, ...) at theta, computed identically for every library."""
+    return arrays["A"] * theta + arrays["b"] + arrays["noise"][k].astype(np.float64)
+
+
 def recorded_steps(meta):
     return np.arange(0, meta["steps"] + 1, meta["every"])
 
