@@ -10,6 +10,9 @@ Sections, each writing its JSON to benchmarks/results/:
            widgets.json)
   core     coursecode's batched runs and one Adam step (bench_core.py ->
            core.json)
+  grade    `python -m coursecode.grade` on 200 students' complete
+           submissions, code answers in child processes (bench_grade.py ->
+           grade.json)
   test     `make test` in a fresh clone; long, so only with --test-time
            (bench_test_time.py -> test_time.json)
 
@@ -18,7 +21,7 @@ README, with the machine (nproc, CPU model, load averages) it came from.
 Every time is reported as wall clock and CPU time: on a shared machine the
 wall clock also counts waiting for a core.
 
-    python benchmarks/run_all.py [--only build,pages,widgets,core] [--test-time]
+    python benchmarks/run_all.py [--only build,pages,widgets,core,grade] [--test-time]
     python benchmarks/run_all.py --summary-only     # rebuild the table from the JSON files
 """
 from __future__ import annotations
@@ -38,7 +41,7 @@ sys.path.insert(0, str(HERE))
 
 from _machine import machine_info  # noqa: E402
 
-SECTIONS = ("build", "pages", "widgets", "core")
+SECTIONS = ("build", "pages", "widgets", "core", "grade")
 
 
 def _load(name: str) -> dict | None:
@@ -116,6 +119,13 @@ def summary_rows() -> list[tuple[str, str, str, str]]:
             rows.append((f"One {name} step on {r['parameters']:.0e} parameters / copying its arrays",
                          f"{r['ratio_wall']:.1f}x wall, {r['ratio_cpu']:.1f}x CPU", f"<= {r['goal_ratio']:.0f}x",
                          _mark(r["ratio_wall"] <= r["goal_ratio"])))
+    grade = _load("grade")
+    if grade:
+        rows.append((f"Grading {grade['students']} students x {grade['exercises']} exercises "
+                     f"({grade['code_answers']:,} code answers, {grade['hostile_code_answers']} hostile)",
+                     f"{grade['worst_wall_s']:.0f} s wall (worst of {len(grade['runs'])}), "
+                     f"{max(r['cpu_s'] for r in grade['runs']):.0f} s CPU",
+                     f"<= {grade['goal_wall_s']:.0f} s", _mark(grade["goal_met"])))
     test = _load("test_time")
     if test:
         rows.append(("`make test`, fresh clone (no installs)",
@@ -208,6 +218,8 @@ def main(argv=None) -> int:
             status |= run_script("bench_widgets.py") != 0
         if "core" in sections:
             status |= run_script("bench_core.py") != 0
+        if "grade" in sections:
+            status |= run_script("bench_grade.py") != 0
         if args.test_time:
             import bench_test_time
 

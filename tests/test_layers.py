@@ -1,5 +1,7 @@
 """The layers of coursecode, written down and enforced.
 
+    grade       grading a class: python -m coursecode.grade        may import everything below
+                (matplotlib only lazily, for the summary figure)
     homework    chapter exercises (one module per chapter)        may import everything below
     exercises   exercise kinds, the sandbox, the one registry     (plots and widgets only lazily, to display)
     widgets     explorers: sliders driving figures
@@ -22,7 +24,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "coursecode"
-LAYERS = ["core", "learning", "plots", "widgets", "exercises", "homework"]
+LAYERS = ["core", "learning", "plots", "widgets", "exercises", "homework", "grade"]
 CORE = {"_checks", "optimizers", "problems", "online", "theory", "run", "report", "__init__"}
 # third-party imports the core may make inside a function, by module
 CORE_LAZY_ALLOWED = {"report": {"myst_nb", "IPython"}}

@@ -13,6 +13,7 @@ import re
 
 import numpy as np
 
+from . import record
 from .answers import Feedback, parse_number, short
 
 STATIC_NOTE = ("The Check button works when the notebook runs (Jupyter, Binder or Colab: the "
@@ -43,12 +44,15 @@ class Exercise:
         return int(match.group(1)) if match else None
 
     def check(self, answer):
-        """Feedback on ``answer``; never raises."""
+        """Feedback on ``answer``; never raises. The answer and the feedback are recorded
+        (module ``coursecode.exercises.record``), for :func:`coursecode.exercises.export`."""
         try:
-            return self._check(answer)
+            feedback = self._check(answer)
         except Exception as exc:  # an answer must never end in a traceback
-            return Feedback(False, f"Could not check this answer ({type(exc).__name__}: "
-                                   f"{short(str(exc), 80)}). Try a plain answer of the kind asked for.")
+            feedback = Feedback(False, f"Could not check this answer ({type(exc).__name__}: "
+                                       f"{short(str(exc), 80)}). Try a plain answer of the kind asked for.")
+        record.note(self, answer, feedback)
+        return feedback
 
     def _check(self, answer):  # pragma: no cover - abstract
         raise NotImplementedError

@@ -13,6 +13,7 @@ import io
 import multiprocessing
 import pickle
 import sys
+import sysconfig
 import threading
 import traceback
 import warnings
@@ -27,9 +28,13 @@ def _can_fork():
     return sys.platform.startswith("linux") and "fork" in multiprocessing.get_all_start_methods()
 
 
+_LIBRARY = ("coursecode", "site-packages", "dist-packages", sysconfig.get_paths()["stdlib"])
+
+
 def _student_line(exc):
-    """'line N: code' of the innermost frame outside coursecode, when there is one."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "coursecode" not in (f.filename or "")]
+    """'line N: code' of the innermost frame outside coursecode and the installed libraries, if any."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__)
+              if not any(part in (f.filename or "") for part in _LIBRARY)]
     if not frames:
         return ""
     f = frames[-1]

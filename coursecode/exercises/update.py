@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import record
 from .answers import Feedback, short
 from .kinds import Exercise
 from .sandbox import Unpicklable, run_student_function
@@ -92,7 +93,9 @@ class UpdateExercise(Exercise):
 
     def check(self, answer):
         if isinstance(answer, _Missing):  # from the widget: no function to run
-            return Feedback(False, answer.why)
+            feedback = Feedback(False, answer.why)
+            record.note(self, answer, feedback)
+            return feedback
         return super().check(answer)
 
     def _check(self, answer):
@@ -102,18 +105,46 @@ class UpdateExercise(Exercise):
         if isinstance(answer, type) or not callable(answer):
             kind = "a class" if isinstance(answer, type) else f"a {type(answer).__name__}"
             return Feedback(False, f"Pass a function {self.signature}, not {kind}.")
-        status = run_student_function(answer, self.cases, self.timeout)
-        if status[0] == "timeout":
+        return self.judge(run_student_function(answer, self.cases, self.timeout))
+
+    def judge(self, status):
+        """Feedback from what running the student's code gave: a status of
+        :func:`~coursecode.exercises.run_student_function` or, for code graded from
+        its source text, of :func:`~coursecode.exercises.run_student_source`."""
+        kind = status[0]
+        if kind == "timeout":
             return Feedback(False, f"Your function took longer than {status[1]:g} s on small inputs and was "
                                    "stopped: is there a loop that never ends?")
-        if status[0] == "crashed":
+        if kind == "crashed":
             return Feedback(False, f"Your function could not be run to the end ({status[1]}).")
+        if kind == "syntax":
+            return Feedback(False, f"{status[1][:1].upper()}{status[1][1:]}.")
+        if kind == "definition":
+            _, what, name, msg, line = status
+            at = f" at {line}" if line else ""
+            return Feedback(False, f"Running {what}, before any call, raised {name}{at}: {msg}")
+        if kind == "missing":
+            _, name, defined, why = status
+            if why:
+                return Feedback(False, f"There is no code to run: {why}.")
+            found = f" (it defines {', '.join(defined[:8])})" if defined else " (it defines no function)"
+            return Feedback(False, f"Your code has no function named {short(name)!s}{found}: the function must "
+                                   f"be called {self.function_name}, or hand in the function you checked.")
+        if kind == "flood":
+            return Feedback(False, f"Your function printed {status[1]:,} characters, more than the grader keeps, "
+                                   "and was stopped: remove the print calls (or print less) and check again.")
+        if kind == "memory":
+            return Feedback(False, f"Your code used more memory than the grader allows ({status[1]:g} MB) and was "
+                                   "stopped: does it build a huge array or a list that keeps growing?")
         notes = []
         for case, result in zip(self.cases, status[1]):
             where = self._describe(case)
             if result[0] == "raised":
                 _, name, msg, line = result
                 at = f" at {line}" if line else ""
+                if name == "MemoryError":
+                    return Feedback(False, f"For {where}, your function ran out of memory{at}: it asked for more "
+                                           "than the limit allows. Does it build a huge array?")
                 return Feedback(False, f"For {where}, your function raised {name}{at}: {msg}")
             _, value, mutated = result
             got, why = self._as_outputs(value)
