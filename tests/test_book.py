@@ -39,6 +39,7 @@ CHAPTER_PART = {
     "07": "Convergence, regularization and generalization",
     "08": "Convergence, regularization and generalization",
     "09": "Convergence, regularization and generalization",
+    "10": "Convergence, regularization and generalization",
 }
 BIB_KEYS = """
 kingma2015adam reddi2018convergence loshchilov2019decoupled wilson2017marginal
