@@ -23,6 +23,7 @@ help:
 	@echo "make portable   only the portability check: nbval (and unit tests) as other CPUs compute"
 	@echo "make notebooks  re-execute every chapter notebook in place (fresh kernel); NB=path for one"
 	@echo "make student    write student copies of the notebooks, solutions removed, to _build/student/"
+	@echo "make pdf        the whole book as one PDF, _build/latex/adam-and-its-variants.pdf"
 	@echo "make bench      run benchmarks/run_all.py if present"
 	@echo "make clean      remove _build and caches (keeps .venv); distclean also removes .venv"
 
@@ -54,6 +55,31 @@ book: $(STAMP)
 	$(JB) build . --builder html
 	@echo
 	@echo "Open the book:  file://$(CURDIR)/$(HTML_INDEX)"
+
+# The PDF edition: the whole book as one PDF, _build/latex/adam-and-its-variants.pdf,
+# built offline from the notebooks' stored outputs by Jupyter Book's LaTeX builder and
+# XeLaTeX through latexmk (_ext/pdf_build.py; about a minute). Debian's TeX Live
+# packages (about 400 MB installed) are installed first when missing: with apt-get as
+# root, otherwise the command is printed. Elsewhere TeX Live must be there already.
+PDF_DEBS := texlive-xetex texlive-latex-extra texlive-fonts-recommended fonts-freefont-otf \
+            latexmk xindy poppler-utils
+.PHONY: pdf pdf-deps
+pdf: pdf-deps $(STAMP)
+	$(PY) _ext/pdf_build.py
+
+# The TeX Live packages alone (.ci/run calls this too, so the list is written once).
+pdf-deps:
+	@if command -v dpkg-query >/dev/null 2>&1; then \
+	  missing=$$(for p in $(PDF_DEBS); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	  if [ -n "$$missing" ] && [ "$$(id -u)" = 0 ]; then \
+	    echo "+ apt-get install -y --no-install-recommends" $$missing; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive \
+	      apt-get install -y -q --no-install-recommends $$missing || exit 1; \
+	  elif [ -n "$$missing" ]; then \
+	    echo "make pdf needs:" sudo apt-get install -y --no-install-recommends $$missing; exit 1; \
+	  fi; \
+	fi
 
 # Three steps: pytest over tests/ (unit, parity, book build with -W, browser);
 # strict nbval over every chapter notebook in a process of its own, so nothing
