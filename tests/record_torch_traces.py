@@ -33,10 +33,12 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))   # trace_fixtures sits beside this file
 from trace_fixtures import _loguniform, gradient, recorded_steps, relative_error, sensitivity  # noqa: F401
 from trace_fixtures import load_cases as _load
 from trace_fixtures import save as _save
