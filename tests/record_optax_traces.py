@@ -32,7 +32,6 @@ when optax is importable, to rerun the same cases live.
 """
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
@@ -91,7 +90,7 @@ def generate_cases():
                 meta = {"name": f"{family}-{i}", "family": family, "factory": "adopt", "kwargs": kwargs,
                         "schedule": schedule, "steps": STEPS, "every": EVERY, "draw": draw}
                 arrays = {"theta0": theta0, "A": A, "b": b, "noise": noise}
-                if sensitivity(meta, arrays) < 1e3:
+                if sensitivity(coursecode_trace, meta, arrays) < 1e3:
                     break
             else:
                 raise RuntimeError(f"no well-conditioned draw for {meta['name']}")
@@ -171,11 +170,7 @@ def coverage(meta, arrays):
     return clipped, floored
 
 
-# -- the fixture file ----------------------------------------------------------------------def save(cases, path=FIXTURE):
-    """Write the cases to this recorder's fixture (the format is trace_fixtures')."""
-    _save(cases, path)
-
-
+# -- the fixture file (its format is trace_fixtures') ---------------------------------------
 def load_cases(path=FIXTURE):
     """The recorded cases of this recorder's fixture: a list of (meta, arrays) with ``trace``."""
     return _load(path)
@@ -193,7 +188,7 @@ def main():
         err = relative_error(coursecode_trace(meta, arrays), full)
         clipped, floored = coverage(meta, arrays)
         print(f"{meta['name']:18s} {meta['draw']:4d} {clipped:8d} {floored:8d} {err:30.2e}")
-    save(cases)
+    _save(cases, FIXTURE)
     print(f"wrote {FIXTURE} ({FIXTURE.stat().st_size / 1024:.0f} KiB, {len(cases)} cases)")
 
 

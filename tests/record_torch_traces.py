@@ -32,7 +32,6 @@ importable, to rerun the same cases live.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from pathlib import Path
 
@@ -221,7 +220,7 @@ def generate_cases():
                         "torch_kwargs": to_torch(kwargs), "steps": STEPS, "every": EVERY}
                 arrays = {"theta0": theta0, "A": A, "b": b, "noise": noise}
                 meta["draw"] = draw
-                if sensitivity(meta, arrays) < 1e3:
+                if sensitivity(coursecode_trace, meta, arrays) < 1e3:
                     break
             else:
                 raise RuntimeError(f"no well-conditioned draw for {meta['name']}")
@@ -280,11 +279,7 @@ def torch_trace(meta, arrays):
     return np.stack(out)
 
 
-# -- the fixture file ----------------------------------------------------------------------def save(cases, path=FIXTURE):
-    """Write the cases to this recorder's fixture (the format is trace_fixtures')."""
-    _save(cases, path)
-
-
+# -- the fixture file (its format is trace_fixtures') ---------------------------------------
 def load_cases(path=FIXTURE):
     """The recorded cases of this recorder's fixture: a list of (meta, arrays) with ``trace``."""
     return _load(path)
@@ -298,7 +293,7 @@ def main():
         arrays["trace"] = full[recorded_steps(meta)]
         err = relative_error(coursecode_trace(meta, arrays), full)
         print(f"{meta['name']:24s} {meta['torch_class']:8s} {meta['draw']:4d} {err:30.2e}")
-    save(cases)
+    _save(cases, FIXTURE)
     print(f"wrote {FIXTURE} ({FIXTURE.stat().st_size / 1024:.0f} KiB, {len(cases)} cases)")
 
 

@@ -104,3 +104,16 @@ def test_fixture_pins_nesterov():
         plain = dict(meta, kwargs={**meta["kwargs"], "nesterov": False})
         ours = traces.coursecode_trace(plain, arrays)[traces.recorded_steps(meta)]
         assert traces.relative_error(ours, arrays["trace"]) > 1e3 * TOL, meta["name"]
+
+
+def test_the_recorders_can_record_again(tmp_path):
+    """The recording path, without torch: a case's sensitivity and a save/load round trip of the fixture."""
+    cases = traces.load_cases()[:2]
+    meta, arrays = cases[0]
+    assert 0 <= traces.sensitivity(traces.coursecode_trace, meta, arrays) < 1e3   # as the recorder demands
+    path = tmp_path / "again.npz"
+    traces._save(cases, path)
+    again = traces.load_cases(path)
+    assert [m for m, _ in again] == [m for m, _ in cases]
+    for (_, a), (_, b) in zip(again, cases):
+        assert all(np.array_equal(a[k], b[k]) for k in b)

@@ -15,12 +15,12 @@ def _loguniform(rng, lo, hi):
     return float(np.exp(rng.uniform(np.log(lo), np.log(hi))))
 
 
-def sensitivity(meta, arrays, rel=1e-13):
-    """How much a relative perturbation ``rel`` of theta0 grows over the run (with coursecode)."""
-    base = coursecode_trace(meta, arrays)
+def sensitivity(trace, meta, arrays, rel=1e-13):
+    """How much a relative perturbation ``rel`` of theta0 grows over the run ``trace(meta, arrays)``."""
+    base = trace(meta, arrays)
     nudged = dict(arrays, theta0=arrays["theta0"] * (1 + rel))
     with np.errstate(all="ignore"):
-        err = relative_error(coursecode_trace(meta, nudged), base)
+        err = relative_error(trace(meta, nudged), base)
     return err / rel if np.isfinite(err) else np.inf
 
 
