@@ -6,14 +6,15 @@
 (b) One ``opt.step`` of Adam, AdamW and AMSGrad on 10^7 float64 parameters against
     the memory floor: a numpy copy of the arrays the step has to touch (theta, g and
     the state's arrays: m, v, and v_max for AMSGrad), timed in the same process,
-    interleaved with the step. Goal: step / floor <= 2 for each.
+    interleaved with the step. Goal: step / floor <= 2 for each (aim: 1.7, so that
+    the goal holds on a busier machine). One core's work against one core's copy.
 
 Machines running other programs make single timings noisy, so every number is a
 median over repetitions, and both wall-clock and process CPU time are reported
 (CPU time is what the code costs; wall time also counts waiting for the CPU).
 Writes benchmarks/results/core.json.
 
-    python benchmarks/bench_core.py [--sample 100] [--reps 11] [--quick]
+    python benchmarks/bench_core.py [--sample 100] [--reps 15] [--quick]
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ sys.path.insert(0, str(ROOT))
 import coursecode as cc  # noqa: E402
 
 GOAL_BATCH_SPEEDUP, GOAL_STEP_OVER_FLOOR = 50.0, 2.0
+AIM_STEP_OVER_FLOOR = 1.7      # the margin that keeps the goal on a busier machine
 STEP_OPTIMIZERS = {"adam": cc.adam, "adamw": cc.adamw, "amsgrad": cc.amsgrad}
 
 
@@ -92,10 +94,10 @@ def adam_step(n, reps, seed, name="adam"):
     rows = {"step": [], "floor": []}
     for r in range(reps):                               # interleaved, order alternating
         order = ("step", "floor") if r % 2 == 0 else ("floor", "step")
-        for name in order:
-            w, c, out = timed(step if name == "step" else floor)
+        for what in order:
+            w, c, out = timed(step if what == "step" else floor)
             del out
-            rows[name].append((w, c))
+            rows[what].append((w, c))
     w_step, c_step = np.median(rows["step"], axis=0)
     w_floor, c_floor = np.median(rows["floor"], axis=0)
     ratios_wall = [s[0] / f[0] for s, f in zip(rows["step"], rows["floor"])]
@@ -107,7 +109,7 @@ def adam_step(n, reps, seed, name="adam"):
         "ratio_wall": w_step / w_floor, "ratio_cpu": c_step / c_floor,
         "median_of_paired_ratios_wall": float(np.median(ratios_wall)),
         "median_of_paired_ratios_cpu": float(np.median(ratios_cpu)),
-        "goal_ratio": GOAL_STEP_OVER_FLOOR,
+        "goal_ratio": GOAL_STEP_OVER_FLOOR, "aim_ratio": AIM_STEP_OVER_FLOOR,
     }
 
 
@@ -117,7 +119,7 @@ def main(argv=None):
     parser.add_argument("--steps", type=int, default=1_000)
     parser.add_argument("--sample", type=int, default=100)
     parser.add_argument("--params", type=int, default=10**7)
-    parser.add_argument("--reps", type=int, default=11)
+    parser.add_argument("--reps", type=int, default=15)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--quick", action="store_true", help="small sizes, to check that the script runs")
     parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "core.json"))
@@ -147,7 +149,8 @@ def main(argv=None):
         floor = f"floor: copy its {r['arrays_copied']} arrays"
         print(f"    {floor:28s} {r['floor_wall_ms']:8.0f}ms {r['floor_cpu_ms']:8.0f}ms")
         print(f"    {'step / floor':28s} {r['ratio_wall']:9.2f}x {r['ratio_cpu']:9.2f}x   "
-              f"goal <= {GOAL_STEP_OVER_FLOOR:.0f}x: {'met' if ok_steps[name] else 'MISSED'}")
+              f"goal <= {GOAL_STEP_OVER_FLOOR:.0f}x (aim {AIM_STEP_OVER_FLOOR:g}x): "
+              f"{'met' if ok_steps[name] else 'MISSED'}")
     print(f"load average before/after: {load_before[0]:.2f} / {load_after[0]:.2f} on {os.cpu_count()} CPUs")
 
     report = {
