@@ -8,7 +8,7 @@
 The package is layered; each layer imports only the layers below it
 (``tests/test_layers.py`` enforces it):
 
-- core: ``optimizers``, ``problems``, ``online``, ``theory``, ``run``, ``report``
+- core: ``optimizers``, ``schedules``, ``problems``, ``online``, ``theory``, ``run``, ``report``
   (numpy only);
 - ``learning``: data sets, models, landscape tools, mini-batch training;
 - ``plots`` (matplotlib), then ``widgets`` (ipywidgets);
@@ -22,6 +22,9 @@ from .optimizers import (ALL, LECTURE, Optimizer, adabelief, adagrad, adam, adam
 from .problems import (Problem, Quadratic, Stochastic, bowl, cliff, plateau, quadratic, ravine,
                        rosenbrock, rotated_ravine, saddle, stochastic)
 from .run import Trajectory, run
+from .optimizers import schedule_free_adamw
+from . import schedules
+from .optimizers import adafactor, muon
 
 __version__ = "0.1.0"
 
@@ -33,3 +36,5 @@ __all__ = [
     "OnlineLinear", "reddi_cycle", "reddi_spike", "reddi_stochastic",
     "Trajectory", "run",
 ]
+__all__ += ["adafactor", "muon"]
+__all__ += ["schedule_free_adamw", "schedules"]

@@ -7,7 +7,7 @@
     widgets     explorers: sliders driving figures
     plots       figures, alt text, the offline player
     learning    data sets, models, landscape tools, training
-    core        _checks, optimizers, problems, online, theory, run, report: numpy and the standard library
+    core        _checks, optimizers, problems, online, theory, run, report, schedules: numpy and the standard library
 
 A module may import its own layer and the layers below it, never one above. The
 core imports nothing outside numpy and the standard library (``report`` imports
@@ -25,7 +25,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "coursecode"
 LAYERS = ["core", "learning", "plots", "widgets", "exercises", "homework", "grade"]
-CORE = {"_checks", "optimizers", "problems", "online", "theory", "run", "report", "__init__"}
+CORE = {"_checks", "optimizers", "problems", "online", "theory", "run", "report", "schedules", "__init__"}
 # third-party imports the core may make inside a function, by module
 CORE_LAZY_ALLOWED = {"report": {"myst_nb", "IPython"}}
 STDLIB = set(sys.stdlib_module_names)

@@ -81,3 +81,81 @@ def test_defaults_are_optax_defaults():
         params = inspect.signature(optax.contrib.adopt).parameters
         assert (params["b1"].default, params["b2"].default, params["eps"].default) == (0.9, 0.9999, 1e-6)
         assert params["use_clipping"].default is True and params["nesterov"].default is False
+
+
+# -- Schedule-Free AdamW against optax.contrib.schedule_free_adamw ---------------------------
+SF_CASES = traces.load_sf_cases()
+SF_IDS = [meta["name"] for meta, _ in SF_CASES]
+# optax computes its warm-up (warmup_constant_schedule) in float32 even with x64: the recorded
+# learning rates carry relative errors up to 6e-8, which coursecode's float64 warm-up does not
+# share. Measured: at most 9.7e-8 with coursecode's warmup_steps, at most 2.4e-14 when the
+# replay rounds the warm-up to float32 as optax does (traces.optax_warmup_float32).
+TOL_FLOAT32_WARMUP = 2e-7
+
+
+def _warm(meta):
+    return bool(meta["kwargs"].get("warmup_steps"))
+
+
+@pytest.mark.parametrize(("meta", "arrays"), SF_CASES, ids=SF_IDS)
+def test_schedule_free_replays_optax(meta, arrays):
+    """y (optax's params) and x (its schedule_free_eval_params) at every stored step, to the last bits."""
+    rows = traces.recorded_steps(meta)
+    y = traces.coursecode_trace(meta, arrays, float32_warmup=True)[rows]
+    x = traces.coursecode_eval_points(meta, arrays, float32_warmup=True)[rows]
+    assert traces.relative_error(y, arrays["trace"]) <= TOL, meta["name"]
+    assert traces.relative_error(x, arrays["trace_x"]) <= TOL, meta["name"]
+
+
+@pytest.mark.parametrize(("meta", "arrays"), [c for c in SF_CASES if _warm(c[0])],
+                         ids=[m["name"] for m, _ in SF_CASES if _warm(m)])
+def test_schedule_free_warmup_steps_within_float32(meta, arrays):
+    """coursecode's own warmup_steps (float64) agrees with optax's float32 warm-up to float32 precision."""
+    rows = traces.recorded_steps(meta)
+    err = traces.relative_error(traces.coursecode_trace(meta, arrays)[rows], arrays["trace"])
+    err_x = traces.relative_error(traces.coursecode_eval_points(meta, arrays)[rows], arrays["trace_x"])
+    assert err <= TOL_FLOAT32_WARMUP and err_x <= TOL_FLOAT32_WARMUP, (meta["name"], err, err_x)
+    assert err > TOL                  # the difference is real: it is optax's float32 schedule
+
+
+@pytest.mark.skipif(not HAVE_OPTAX, reason="optax is not installed (the recorded traces are still checked)")
+@pytest.mark.parametrize(("meta", "arrays"), SF_CASES, ids=SF_IDS)
+def test_schedule_free_live_against_optax(meta, arrays):
+    theirs, theirs_x = traces.optax_trace(meta, arrays, eval_points=True)
+    rows = traces.recorded_steps(meta)
+    assert traces.relative_error(theirs[rows], arrays["trace"]) <= TOL, "the installed optax differs: re-record?"
+    assert traces.relative_error(traces.coursecode_trace(meta, arrays, float32_warmup=True), theirs) <= TOL
+    assert traces.relative_error(traces.coursecode_eval_points(meta, arrays, float32_warmup=True), theirs_x) <= TOL
+
+
+def test_schedule_free_fixture_covers_defaults_warmup_decay_and_schedule():
+    families = {}
+    for meta, arrays in SF_CASES:
+        families.setdefault(meta["family"], []).append(meta)
+        assert meta["factory"] == "schedule_free_adamw" and meta["steps"] >= 500
+        assert arrays["trace_x"].shape == arrays["trace"].shape
+        moved = np.max(np.abs(arrays["trace_x"][-1] - arrays["trace_x"][0])) / np.max(np.abs(arrays["trace"][0]))
+        assert moved > 1e-2, meta["name"]
+        assert not np.allclose(arrays["trace"][1:], arrays["trace_x"][1:])      # y and x are different points
+    assert set(families) == {"schedule_free", "schedule_free_warmup", "schedule_free_decay",
+                             "schedule_free_schedule"}
+    assert families["schedule_free"][0]["kwargs"] == {}
+    assert all(m["kwargs"]["warmup_steps"] > 0 for m in families["schedule_free_warmup"])
+    assert all(m["kwargs"]["weight_decay"] > 0 for m in families["schedule_free_decay"])
+    assert {arrays["theta0"].ndim for _, arrays in SF_CASES} == {1, 2, 3}
+    assert traces.SF_FIXTURE.stat().st_size < 300 * 1024
+
+
+def test_schedule_free_defaults_are_optax_defaults():
+    opt = cc.schedule_free_adamw()
+    assert (opt.lr, opt.warmup_steps, opt.beta1, opt.beta2, opt.eps, opt.weight_decay, opt.weight_lr_power) == \
+        (0.0025, 0, 0.9, 0.999, 1e-8, 0.0, 2.0)
+    if HAVE_OPTAX:
+        import inspect
+
+        import optax
+
+        p = inspect.signature(optax.contrib.schedule_free_adamw).parameters
+        assert (p["learning_rate"].default, p["b1"].default, p["b2"].default, p["eps"].default,
+                p["weight_decay"].default, p["weight_lr_power"].default) == (0.0025, 0.9, 0.999, 1e-8, 0.0, 2.0)
+        assert p["warmup_steps"].default is None

@@ -55,3 +55,17 @@ def load_cases(path):
         manifest = json.loads(str(f["manifest"]))
         return [(meta, {key: f[f"{meta['name']}/{key}"] for key in ("theta0", "A", "b", "noise", "trace")})
                 for meta in manifest]
+
+
+def load_all_arrays(path):
+    """Like :func:`load_cases`, with every array stored for a case (fixtures that keep more than the trace)."""
+    with np.load(path, allow_pickle=False) as f:
+        manifest = json.loads(str(f["manifest"]))
+        return [(meta, {key.split("/", 1)[1]: f[key] for key in f.files if key.startswith(meta["name"] + "/")})
+                for meta in manifest]
+
+
+def load_arrays(path, meta, keys):
+    """More arrays of one recorded case, by key (e.g. a second trace that ``load_cases`` does not read)."""
+    with np.load(path, allow_pickle=False) as f:
+        return {key: f[f"{meta['name']}/{key}"] for key in keys}
