@@ -552,7 +552,7 @@ def test_defaults_table_matches_torch_signatures():
 def test_optax_column_names_optax_functions_only():
     """The optax cells are calls of optax functions with learning_rate first (optax has no default lr)."""
     known = {"sgd", "adagrad", "rmsprop", "adam", "chain", "adamw", "amsgrad", "adamax", "nadam", "radam",
-             "lion", "adabelief", "contrib.adopt"}
+             "lion", "adabelief", "contrib.adopt", "adafactor", "contrib.muon", "contrib.schedule_free_adamw"}
     for row in _defaults_table():
         call = code_spans(row[2])[0]
         assert call.split("(")[0] in known
@@ -672,9 +672,18 @@ def test_notation_agrees_with_the_introduction():
 
 def test_notation_names_exist_in_coursecode():
     appendix = _symbol_rows(NOTATION, "| symbol | meaning")
+    from coursecode import schedules
+    from coursecode.learning import imbalance
+
     hyper = {name for f in cc.ALL.values() for name in inspect.signature(f).parameters}
+    hyper |= {name for f in (schedules.constant, schedules.step, schedules.cosine, schedules.warmup,
+                             schedules.wsd, imbalance.zipf, imbalance.zipf_pairs)
+              for name in inspect.signature(f).parameters}
+    hyper |= {name for name in vars(imbalance.Bigram(imbalance.zipf_pairs(vocab=4, pairs=40)))}  # floor
     fields = {field for module in ("coursecode.optimizers.sgd", "coursecode.optimizers.adaptive",
-                                   "coursecode.optimizers.adam", "coursecode.optimizers.beyond")
+                                   "coursecode.optimizers.adam", "coursecode.optimizers.beyond",
+                                   "coursecode.optimizers.adopt", "coursecode.optimizers.schedule_free",
+                                   "coursecode.optimizers.matrix")
               for obj in vars(importlib.import_module(module)).values()
               if isinstance(obj, type) and issubclass(obj, tuple) and hasattr(obj, "_fields")
               for field in obj._fields}

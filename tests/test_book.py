@@ -27,6 +27,7 @@ PARTS = [
     "Momentum and preconditioning",
     "Adaptive learning rates",
     "Convergence, regularization and generalization",
+    "Adam in practice today",
     "Appendices",
 ]
 CHAPTER_PART = {
@@ -40,6 +41,9 @@ CHAPTER_PART = {
     "08": "Convergence, regularization and generalization",
     "09": "Convergence, regularization and generalization",
     "10": "Convergence, regularization and generalization",
+    "11": "Adam in practice today",
+    "12": "Adam in practice today",
+    "13": "Adam in practice today",
 }
 BIB_KEYS = """
 kingma2015adam reddi2018convergence loshchilov2019decoupled wilson2017marginal

@@ -25,7 +25,7 @@ import coursecode as cc  # noqa: E402
 from coursecode import widgets  # noqa: E402
 from coursecode.problems import PROBLEMS  # noqa: E402
 
-NAMES = ["landscape", "momentum", "adam", "amsgrad", "adamw"]
+NAMES = ["landscape", "momentum", "adam", "amsgrad", "adamw", "schedules", "imbalance"]
 
 
 @pytest.fixture(scope="module")
@@ -375,3 +375,57 @@ def test_precomputed_slider_is_small_and_offline():
     assert "http" not in page and "<script src" not in page
     assert len(page) < 400_000
     assert "learning rate = 0.25" in page and "diverged" in page  # the last frame's alt says so
+
+
+def test_imbalance_explorer_reuses_the_runs_a_slider_does_not_change():
+    from coursecode.learning.imbalance import OPTIMIZERS, Bigram, train, zipf_pairs
+    from coursecode.widgets.imbalance import IMBALANCE_LR, IMBALANCE_RECORD, IMBALANCE_STEPS
+
+    ex = widgets.build("imbalance", exponent=0.5, lr=100.0, other="sign descent")
+    try:
+        assert len(ex._other_runs) == 7 * 2 and len(ex._models) == 7   # every stop, made at the build
+        right = ex._other_runs[(0.5, "sign descent")]
+        ex.update(lr=1000.0)                                  # only gradient descent is rerun
+        assert ex._cached(ex.values)[1][1] is right
+        left = ex._cached(ex.values)[1][0]
+        ex.update(other="Adam")                               # the menu reruns nothing
+        assert ex._cached(ex.values)[1][0] is left
+        ex.update(exponent=0.6, other="sign descent")         # the slider's stop: 0.5
+        assert ex.values["exponent"] == 0.5 and len(ex._models) == 7 and len(ex._other_runs) == 14
+        model, runs = ex._cached(ex.values)
+        f = Bigram(zipf_pairs(exponent=0.5))
+        gd = train(OPTIMIZERS["GD"](1000.0), f, IMBALANCE_STEPS, record=IMBALANCE_RECORD)
+        sd = train(OPTIMIZERS["sign descent"](IMBALANCE_LR["sign descent"]), f, IMBALANCE_STEPS,
+                   record=IMBALANCE_RECORD)
+        np.testing.assert_array_equal(runs[0].buckets, gd.buckets)
+        np.testing.assert_array_equal(runs[1].buckets, sd.buckets)
+        assert f"loss {gd.loss[-1]:.3g} at step {IMBALANCE_STEPS}" in ex.alt_text()
+    finally:
+        ex.close()
+
+
+def test_schedule_explorer_cached_halves_equal_a_fresh_run():
+    """Chapter 11's explorer caches Schedule-Free AdamW on (peak, warm-up) and Adam on its learning rates;
+    a picture made with a cached half equals the one computed from scratch, and the constant schedule
+    (whose learning rates do not depend on the horizon) needs one Adam run for every horizon."""
+    from coursecode.widgets.schedules import ScheduleExplorer
+    fresh = ScheduleExplorer(shape="wsd", lr=0.2, horizon=375, warmup=50)
+    warm = ScheduleExplorer(shape="wsd", lr=0.2, horizon=750, warmup=50)   # Schedule-Free AdamW cached
+    try:
+        warm.update(horizon=375)
+        a, b = fresh._cached(fresh.values), warm._cached(warm.values)
+        assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[2] == b[2] == 375
+        # and Adam's half is what cc.run gives with the schedule itself, on the same seeded noise
+        from coursecode.learning import schedule_runs
+        from coursecode.widgets import schedules as sw
+        rows = np.broadcast_to(schedule_runs.start(), (2 * sw.SEEDS, 10))
+        traj = cc.run(cc.adam(lr=sw.schedule_of("wsd", 0.2, 375, 50)),
+                      schedule_runs.noisy_quadratic(seed=sw.NOISE_SEED), rows, sw.STEPS)
+        np.testing.assert_allclose(a[1][:, 0], traj.losses[:, :sw.SEEDS].mean(axis=1), rtol=1e-12)
+        warm.update(shape="constant")
+        runs = len(warm._adam)
+        warm.update(horizon=1000)
+        assert len(warm._adam) == runs and warm._cached(warm.values)[2] == 1000
+    finally:
+        fresh.close()
+        warm.close()

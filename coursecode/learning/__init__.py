@@ -37,6 +37,14 @@ One module per idea; this package re-exports every public name, so ``learning.X`
 ``digits_record``: the comparison of chapter 10 on ten splits, recorded by ``tools/record_digits.py``
     ``DIGITS_RECORD``.
 
+Two modules are imported by name, not re-exported (their ``train``, ``tune`` and ``compare`` are
+their own): ``from coursecode.learning import schedule_runs, imbalance``.
+
+``schedule_runs``: learning-rate schedules at several horizons, in one batched run (chapter 11)
+    ``update_sizes``, ``horizon_sweep``, ``schedule_free_sweep``, ``digits_runs``.
+``imbalance``: heavy-tailed class imbalance (chapter 13)
+    ``zipf``, ``zipf_pairs``, ``Bigram``, ``train``, ``tune``, ``compare``, ``steps_to_close``.
+
 Randomness
 ----------
 Every function that draws random numbers takes ``seed``: an int or a

@@ -37,8 +37,9 @@ their modules):
   static fallback) and the base of the explorers that draw runs on a landscape;
 * one module per chapter's explorer: ``landscape`` (chapter 1,
   :class:`LandscapeExplorer`), ``momentum`` (2, :class:`MomentumExplorer`), ``adam``
-  (5, :class:`AdamExplorer`), ``amsgrad`` (7, :class:`AMSGradExplorer`) and ``adamw``
-  (8, :class:`AdamWExplorer`);
+  (5, :class:`AdamExplorer`), ``amsgrad`` (7, :class:`AMSGradExplorer`), ``adamw``
+  (8, :class:`AdamWExplorer`), ``schedules`` (11, :class:`ScheduleExplorer`) and
+  ``imbalance`` (13, :class:`ImbalanceExplorer`);
 * here: the registry of explorers by name (:func:`registry`, :func:`build`,
   :func:`precomputed`).
 
@@ -59,7 +60,9 @@ from .controls import dropdown, log_slider, slider
 from .explorer import LIVE_NOTE, Explorer
 from .landscape import OPTIMIZERS as _OPTIMIZERS
 from .landscape import LandscapeExplorer, landscape
+from .imbalance import ImbalanceExplorer, imbalance_explorer
 from .momentum import MomentumExplorer, momentum_explorer
+from .schedules import ScheduleExplorer, schedule_explorer
 
 # autodoc reads a table's documentation from a comment on its assignment in this file
 #: name -> menu label, for the lecture's optimizers (their default hyperparameters)
@@ -71,11 +74,13 @@ __all__ = [
     "LIVE_NOTE", "log_slider", "slider", "dropdown", "Explorer", "OPTIMIZERS", "LandscapeExplorer",
     "MomentumExplorer", "ADAM_PROBLEMS", "AdamExplorer", "AMSGRAD_GRID", "AMSGRAD_STEPS", "AMSGRAD_ALPHA",
     "amsgrad_grid", "AMSGradExplorer", "AdamWExplorer", "landscape", "momentum_explorer", "adam_explorer",
-    "amsgrad_explorer", "adamw_explorer", "registry", "build", "precomputed",
+    "amsgrad_explorer", "adamw_explorer", "ScheduleExplorer", "schedule_explorer", "ImbalanceExplorer",
+    "imbalance_explorer", "registry", "build", "precomputed",
 ]
 
 _REGISTRY = {"landscape": landscape, "momentum": momentum_explorer, "adam": adam_explorer,
-             "amsgrad": amsgrad_explorer, "adamw": adamw_explorer}
+             "amsgrad": amsgrad_explorer, "adamw": adamw_explorer, "schedules": schedule_explorer,
+             "imbalance": imbalance_explorer}
 
 
 def registry():
