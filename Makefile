@@ -23,6 +23,8 @@ help:
 	@echo "make portable   only the portability check: nbval (and unit tests) as other CPUs compute"
 	@echo "make notebooks  re-execute every chapter notebook in place (fresh kernel); NB=path for one"
 	@echo "make student    write student copies of the notebooks, solutions removed, to _build/student/"
+	@echo "make jupyter    the reader and student editions (plain Jupyter notebooks) to _build/jupyter/"
+	@echo "                and to jupyter/reader/, jupyter/student/ (what Binder and Colab open)"
 	@echo "make pdf        the whole book as one PDF, _build/latex/adam-and-its-variants.pdf"
 	@echo "make bench      run benchmarks/run_all.py if present"
 	@echo "make clean      remove _build and caches (keeps .venv); distclean also removes .venv"
@@ -37,6 +39,13 @@ $(STAMP): requirements.txt pyproject.toml | $(PY)
 
 env: $(STAMP)
 
+# The live JupyterLab test's pins (tests/requirements-live.txt), added to .venv for make
+# test only: requirements.txt, which Binder reads, stays without them.
+LIVE_STAMP := $(VENV)/.live-requirements-installed
+$(LIVE_STAMP): tests/requirements-live.txt $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -r tests/requirements-live.txt
+	touch $@
+
 # A throwaway environment with ipywidgets 7.7 (what Colab ships): tests/test_ipywidgets7.py
 # builds every explorer and exercise widget in it, so make test checks 7.7 and 8.
 IPYW7 := .venv-ipyw7
@@ -46,10 +55,27 @@ $(IPYW7)/.installed:
 	touch $@
 ipyw7: $(IPYW7)/.installed
 
-# Student copies: solution cells (tag "solution", {solution} blocks, and what lies
-# between {solution-start} and {solution-end}) removed, outputs cleared.
+# Student copies: the student edition of tools/jupyter_edition.py (MyST resolved as the
+# HTML shows it; solution cells, {solution} blocks and what lies between
+# {solution-start} and {solution-end} removed; outputs cleared).
 student: $(STAMP)
 	$(PY) tools/make_student.py --out _build/student
+
+# The Jupyter editions: every chapter notebook as a plain notebook that JupyterLab,
+# Notebook 7 and Colab show as the HTML book does (glued numbers, equation, figure and
+# exercise numbers, citations), from the executed notebooks and the Sphinx environment
+# of the last build (made without executing when missing or older than a source).
+# reader: outputs kept, solutions folded; student: no solutions, no outputs. Both go to
+# _build/jupyter/ and to the committed jupyter/ (tests/test_editions.py keeps them equal).
+.PHONY: jupyter
+jupyter: $(STAMP)
+	rm -rf _build/jupyter/reader _build/jupyter/student
+	$(PY) tools/jupyter_edition.py --edition reader --out _build/jupyter/reader --quiet
+	$(PY) tools/jupyter_edition.py --edition student --out _build/jupyter/student --quiet
+	rm -rf jupyter/reader jupyter/student
+	mkdir -p jupyter
+	cp -r _build/jupyter/reader _build/jupyter/student jupyter/
+	@echo "Jupyter editions: jupyter/reader/ and jupyter/student/ (also in _build/jupyter/)"
 
 book: $(STAMP)
 	$(JB) build . --builder html
@@ -87,7 +113,7 @@ pdf-deps:
 # kernels; and the portability check (below). All always run; the target fails
 # if any does. PORTABLE=0 skips the portability check.
 PORTABLE ?= 1
-test: $(STAMP) $(IPYW7)/.installed
+test: $(STAMP) $(IPYW7)/.installed $(LIVE_STAMP)
 	@status=0; \
 	echo "+ $(PY) -m pytest tests"; \
 	CC_REQUIRE_IPYW7=1 $(PY) -m pytest tests || status=$$?; \

@@ -500,8 +500,11 @@ def test_repository_button(reports):
 def test_launch_links_of_notebook_pages(reports, built_html):
     for r, source in _notebook_pages(built_html, reports):
         hrefs = [link["raw"] for link in r.links]
-        binder = f"{BINDER}/v2/gh/{ORG_REPO}/{BRANCH}?urlpath=tree/{source}"
-        colab = f"{COLAB}/github/{ORG_REPO}/blob/{BRANCH}/{source}"
+        # Binder and Colab open the reader edition (jupyter/reader/), which a plain Jupyter
+        # front end reads as the HTML does; the download button keeps the MyST source.
+        reader = "jupyter/reader/" + source.rsplit("/", 1)[-1]
+        binder = f"{BINDER}/v2/gh/{ORG_REPO}/{BRANCH}?urlpath=tree/{reader}"
+        colab = f"{COLAB}/github/{ORG_REPO}/blob/{BRANCH}/{reader}"
         assert binder in hrefs, f"{r.path}: no Binder link {binder}"
         assert colab in hrefs, f"{r.path}: no Colab link {colab}"
         assert r.download_status == 200, f"{r.path}: notebook download returned {r.download_status}"

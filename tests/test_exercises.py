@@ -9,6 +9,7 @@ appendix's exercises, and grading imports no plotting library.
 """
 from __future__ import annotations
 
+import ast
 import builtins
 import importlib
 import math
@@ -17,6 +18,7 @@ import re
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 from types import SimpleNamespace
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -416,3 +418,66 @@ def test_static_pages_never_hint_at_an_answer():
         call = re.search(r"\.check\(([^)]*)\)", html_text).group(1)
         assert call in ("&quot;your number&quot;", "&quot;your letter&quot;", "explorer") or \
             call == getattr(ex, "function_name", None), (ex.id, call)
+
+
+def test_update_widget_says_a_template_is_not_written_yet(monkeypatch):
+    box = REGISTRY["ch1-gd-step"].widget()
+
+    def template(theta, g, lr):
+        raise NotImplementedError("step is not written yet: replace this line with your code")
+
+    monkeypatch.setattr(sys.modules["__main__"], "step", template, raising=False)
+    box.check_button.click()
+    assert "not written yet" in box.feedback.value and "Correct" not in box.feedback.value
+
+
+
+def _templates():
+    """Every 'your code' cell of the chapters that defines a function (not a solution)."""
+    import nbformat
+
+    for path in sorted((Path(__file__).resolve().parent.parent / "chapters").glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if (cell.cell_type == "code" and "your code" in cell.source.lower() and "def " in cell.source
+                    and "solution" not in cell.metadata.get("tags", [])):
+                yield path.name, ast.parse(cell.source)
+
+
+def test_every_write_it_yourself_template_raises_until_written():
+    """Run All must neither make a check pass nor stop before the student writes anything: a
+    template's body raises NotImplementedError, and nothing in its cell calls it."""
+    found = list(_templates())
+    assert len(found) >= 10
+    for name, tree in found:
+        (func,) = [node for node in tree.body if isinstance(node, ast.FunctionDef)]
+        raises = [node for node in func.body if isinstance(node, ast.Raise)]
+        assert raises and "NotImplementedError" in ast.unparse(raises[-1]), (name, func.name)
+        called = {n.id for node in tree.body if node is not func for n in ast.walk(node) if isinstance(n, ast.Name)}
+        assert func.name not in called, f"{name}: the template cell calls {func.name}, which raises"
+
+
+def test_chapter_checks_of_a_template_run_until_written():
+    """A chapter's own check of a function the student writes (a cell that calls it, outside a
+    solution) wraps the call in ``until_written()``: in the student edition, where the template
+    still raises, Run All goes on."""
+    import nbformat
+
+    checked = 0
+    for path in sorted((Path(__file__).resolve().parent.parent / "chapters").glob("*.ipynb")):
+        templates = set()
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.cell_type != "code" or "solution" in cell.metadata.get("tags", []):
+                continue
+            tree = ast.parse(cell.source)
+            if "your code" in cell.source.lower() and "def " in cell.source:
+                templates |= {node.name for node in tree.body if isinstance(node, ast.FunctionDef)}
+                continue
+            for node in tree.body:
+                if isinstance(node, ast.FunctionDef):
+                    continue
+                names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+                if names & templates:
+                    checked += 1
+                    assert isinstance(node, ast.With) and "until_written" in ast.unparse(node.items[0]), (
+                        path.name, ast.unparse(node)[:80])
+    assert checked >= 5

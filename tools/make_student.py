@@ -4,6 +4,13 @@
     python tools/make_student.py                      # chapters/*.ipynb -> _build/student/
     python tools/make_student.py --out DIR NB.ipynb   # chosen notebooks, another folder
     python tools/make_student.py --keep-outputs       # keep the outputs of the other cells
+    python tools/make_student.py --myst NB.ipynb      # a notebook outside the book: MyST kept
+
+The copies are the student edition of tools/jupyter_edition.py: MyST resolved as the
+HTML book shows it (numbers, equations, references, exercises), solutions removed, and
+no cell left that defines a function a "write it yourself" exercise checks. ``--myst``
+only removes the solutions (the functions below) and keeps the MyST markup, for
+notebooks that are not part of the book (the converter needs the book's labels).
 
 What counts as a solution (the conventions of this book, see chapters/instructors.md):
 
@@ -160,11 +167,19 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=root / "_build" / "student", help="output folder")
     parser.add_argument("--keep-outputs", action="store_true", help="keep the outputs of kept code cells")
     parser.add_argument("--no-banner", action="store_true", help="do not add the 'student copy' cell")
+    parser.add_argument("--myst", action="store_true",
+                        help="only remove solutions, keep the MyST markup (notebooks outside the book)")
     args = parser.parse_args(argv)
     sources = args.notebooks or _default_sources(root)
     if not sources:
         print("make_student: no notebooks found", file=sys.stderr)
         return 0
+    if not args.myst:
+        sys.path.insert(0, str(root / "tools"))
+        import jupyter_edition
+
+        return jupyter_edition.convert_files(sources, args.out, "student", root=root,
+                                             keep_outputs=args.keep_outputs, banner=not args.no_banner)
     args.out.mkdir(parents=True, exist_ok=True)
     status = 0
     for path in sources:

@@ -22,7 +22,8 @@ Where things are (modules of this package):
   :class:`SliderTask` ("set the sliders of an explorer so that ...", checked on
   the controls' values);
 * ``update``: :class:`UpdateExercise` ("write the update": the student's
-  function is compared with coursecode on fixed inputs);
+  function is compared with coursecode on fixed inputs) and :func:`until_written`
+  (a chapter's own check of that function says "not run yet" while it is a template);
 * ``sandbox``: :func:`run_student_function`, a student's function in a child
   process with a time limit;
 * ``record``: every ``check`` records the answer and its feedback in the kernel
@@ -57,8 +58,8 @@ from .kinds import ChoiceExercise, Exercise, NumericExercise, SliderTask
 from .record import export
 from .registry import check, grade, registry
 from .sandbox import run_student_function
-from .update import UpdateExercise
+from .update import UpdateExercise, until_written
 
 __all__ = ["Feedback", "parse_number", "Exercise", "NumericExercise", "ChoiceExercise", "SliderTask",
            "UpdateExercise", "run_student_function", "run_student_source", "registry", "check", "grade",
-           "export"]
+           "export", "until_written"]

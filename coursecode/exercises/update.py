@@ -7,6 +7,8 @@ changing an input in place is caught.
 """
 from __future__ import annotations
 
+import contextlib
+
 import html
 import sys
 from dataclasses import dataclass
@@ -142,6 +144,10 @@ class UpdateExercise(Exercise):
             if result[0] == "raised":
                 _, name, msg, line = result
                 at = f" at {line}" if line else ""
+                if name == "NotImplementedError":  # the exercise's template, not yet replaced
+                    return Feedback(False, f"Your {self.function_name} is not written yet: its cell still raises "
+                                           "NotImplementedError. Replace that line with your code, run the cell, "
+                                           "then check again.")
                 if name == "MemoryError":
                     return Feedback(False, f"For {where}, your function ran out of memory{at}: it asked for more "
                                            "than the limit allows. Does it build a huge array?")
@@ -211,3 +217,21 @@ class UpdateExercise(Exercise):
 
     def _static_extra(self):
         return f"<p>Define <code>{html.escape(self.signature)}</code> in a code cell.</p>"
+
+
+@contextlib.contextmanager
+def until_written():
+    """Run code that calls a function the student writes; while that function is still its
+    template (it raises ``NotImplementedError``), print that message instead of stopping the
+    notebook, so that Run All reaches the rest of the chapter.
+
+    >>> def step(theta):
+    ...     raise NotImplementedError("step is not written yet")
+    >>> with until_written():
+    ...     step(1.0)
+    Not run yet: step is not written yet
+    """
+    try:
+        yield
+    except NotImplementedError as exc:
+        print(f"Not run yet: {exc}")

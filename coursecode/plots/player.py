@@ -127,6 +127,20 @@ _PLAYER_SCRIPT = """(function () {
     }, d.interval);
   }
   range.addEventListener("input", function () { stop(); show(+range.value); });
+  // JupyterLab and Notebook 7 listen for keydown on the page (notebook shortcuts: arrows
+  // move between cells, "a" inserts one) and cancel the slider's own move. The slider
+  // moves itself on its keys and keeps every key but Tab and Escape from the page.
+  var keys = {ArrowRight: 1, ArrowUp: 1, ArrowLeft: -1, ArrowDown: -1, PageUp: 10, PageDown: -10};
+  range.addEventListener("keydown", function (e) {
+    if (e.key === "Tab" || e.key === "Escape" || e.altKey || e.ctrlKey || e.metaKey) { return; }
+    e.stopPropagation();
+    var last = d.frames.length - 1, i = +range.value;
+    var to = e.key === "Home" ? 0 : e.key === "End" ? last : keys.hasOwnProperty(e.key) ? i + keys[e.key] : null;
+    if (to === null) { return; }
+    e.preventDefault();
+    stop();
+    show(to);
+  });
   if (btn) { btn.addEventListener("click", function () { if (timer === null) { play(); } else { stop(); } }); }
   controls.hidden = false;
 })();"""
@@ -137,8 +151,10 @@ def player_html(frames, texts, alts, label, initial=0, interval=300, play_button
     """Self-contained HTML that shows one of ``frames`` chosen with a range slider.
 
     Works in the static book with no kernel and no network: the frames are inline
-    base64 images, the slider is a native ``<input type="range">`` (arrow keys move
-    it; its ``aria-label`` is ``label`` and its ``aria-valuetext`` the frame's text),
+    base64 images, the slider is a native ``<input type="range">`` (arrow keys, Page
+    Up/Down, Home and End move it, in the book and inside JupyterLab or Notebook 7,
+    whose notebook shortcuts never see those keys; its ``aria-label`` is ``label`` and
+    its ``aria-valuetext`` the frame's text),
     the image's ``alt`` follows the frame, and an optional button plays the frames in
     order. Without JavaScript the first picture shows and the controls stay hidden.
 

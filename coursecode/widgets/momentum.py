@@ -24,7 +24,8 @@ class MomentumExplorer(LandscapeBase):
     """Chapter 2: momentum on the ravine x² + 5y² (eigenvalues mu = 2, L = 10).
 
     Controls: ``lr`` (log scale), ``beta``, and ``snap``, a checkbox that sets the
-    optimal pair (moving lr or beta afterwards clears it).
+    optimal pair (moving lr or beta afterwards clears it; a front end's echo of the
+    pair rounded to the sliders' steps does not: see ``_at_optimum``).
 
     ``form="ema"`` (default) is the lecture's and :func:`coursecode.momentum`'s form,
     v <- beta v + (1 - beta) g, theta <- theta - lr v; it equals the heavy ball
@@ -86,15 +87,36 @@ class MomentumExplorer(LandscapeBase):
                                          markeredgecolor="#D55E00", markeredgewidth=2, linestyle="none")
         self._animate(self.here)
 
+    def _at_optimum(self):
+        """Whether both sliders are within half a step of the optimal pair.
+
+        A live front end shows a slider on its step grid and sends the rounded value
+        back (0.146 for beta* = 0.1459..., 10**-0.65 for lr* = 0.2236...): that echo is
+        still the optimum, not a move away from it. A log slider's step is in log10.
+        """
+        lr, beta = self.controls["lr"], self.controls["beta"]
+        if not (lr.value > 0 and beta.step and lr.step):
+            return False
+        tol = 0.5 + 1e-6  # half a step, and a little for the round trip through JSON
+        return (abs(math.log10(lr.value) - math.log10(self.lr_opt)) <= tol * lr.step
+                and abs(beta.value - self.beta_opt) <= tol * beta.step)
+
+    @property
+    def values(self):
+        """The controls' values; while ``snap`` is on and the sliders show the optimum
+        (to their step), ``lr`` and ``beta`` are the exact optimal pair."""
+        v = super().values
+        if v["snap"] and self._at_optimum():
+            v["lr"], v["beta"] = self.lr_opt, self.beta_opt
+        return v
+
     def _react(self, changed):
         snap = self.controls["snap"]
         if "snap" in changed and snap.value:
             self.controls["lr"].value = self.lr_opt
             self.controls["beta"].value = self.beta_opt
-        elif snap.value and changed & {"lr", "beta"}:
-            if not (math.isclose(self.controls["lr"].value, self.lr_opt, rel_tol=1e-9)
-                    and math.isclose(self.controls["beta"].value, self.beta_opt, rel_tol=1e-9)):
-                snap.value = False
+        elif snap.value and changed & {"lr", "beta"} and not self._at_optimum():
+            snap.value = False
 
     def _compute(self, v):
         lr = np.array([[v["lr"]], [self.lr_gd]])
