@@ -8,8 +8,9 @@ install stamp points at a fresh file, so nothing is installed and the shared
 environment is left untouched; PYTHONPATH makes the notebooks import the
 clone's coursecode. What is timed is therefore the tests themselves: unit and
 parity tests, the book build (from stored outputs), the browser and axe pass,
-and strict nbval over every chapter notebook. Goal: <= 10 minutes on a 2-core
-machine.
+and strict nbval over every chapter notebook, the portability check, the PDF
+and the live JupyterLab test. Goal: <= 20 minutes on a 2-core machine (CI
+allows 25 minutes in all, its installs included).
 
     python benchmarks/bench_test_time.py [--repo PATH] [--keep DIR]
 """
@@ -32,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _machine import LoadSampler, machine_info  # noqa: E402
 
-GOAL_S = 600.0
+GOAL_S = 1200.0
 DURATION = re.compile(r"^([\d.]+)s (?:setup|call|teardown) +(\S.*)$", re.M)
 SUMMARY = re.compile(r"^=+ (.*\d+ (?:passed|failed|error|errors|skipped).*) in ([\d.]+)s", re.M)
 
