@@ -116,7 +116,7 @@ PORTABLE ?= 1
 test: $(STAMP) $(IPYW7)/.installed $(LIVE_STAMP)
 	@status=0; \
 	echo "+ $(PY) -m pytest tests"; \
-	CC_REQUIRE_IPYW7=1 $(PY) -m pytest tests || status=$$?; \
+	CC_REQUIRE_IPYW7=1 CC_IPYW7=$(abspath $(IPYW7)) $(PY) -m pytest tests || status=$$?; \
 	if ls chapters/*.ipynb >/dev/null 2>&1; then \
 	  echo "+ $(KERNEL_ENV) $(PY) -m pytest chapters $(NBVAL_ARGS)"; \
 	  $(KERNEL_ENV) $(PY) -m pytest chapters $(NBVAL_ARGS) || status=$$?; \

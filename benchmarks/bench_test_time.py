@@ -109,7 +109,7 @@ def main(argv=None) -> dict:
         "slowest_steps": slowest,
         "output_tail": proc.stdout[-4000:],
         "goal_s": GOAL_S,
-        "goal_met": wall <= GOAL_S,
+        "goal_met": wall <= GOAL_S and proc.returncode == 0,   # a failing make test meets no goal
     }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -136,7 +136,7 @@ def summary_rows() -> list[tuple[str, str, str, str]]:
         rows.append(("`make test`, fresh clone (no installs)",
                      f"{test['wall_s'] / 60:.1f} min wall, {test['cpu_s'] / 60:.1f} min CPU "
                      f"(exit {test['returncode']}{_during(test)})",
-                     "<= 10 min", _mark(test["goal_met"])))
+                     f"<= {test.get('goal_s', 1200.0) / 60:.0f} min", _mark(test["goal_met"])))
     return rows
 
 

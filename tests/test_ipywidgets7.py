@@ -21,7 +21,8 @@ from coursecode import widgets
 EXPLORERS = len(widgets.registry())   # every registered explorer is built in each environment
 
 ROOT = Path(__file__).resolve().parents[1]
-IPYW7_PYTHON = ROOT / ".venv-ipyw7" / "bin" / "python"
+# make passes its IPYW7 folder (make test IPYW7=... uses another one, as the benchmark does)
+IPYW7_PYTHON = Path(os.environ.get("CC_IPYW7", ROOT / ".venv-ipyw7")) / "bin" / "python"
 
 SCRIPT = r'''
 import os, sys, warnings
