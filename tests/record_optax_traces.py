@@ -46,7 +46,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # trace_fixtures sits beside this file
-from trace_fixtures import _loguniform, gradient, recorded_steps, relative_error, sensitivity  # noqa: F401
+from trace_fixtures import _loguniform, coursecode_run, gradient, recorded_steps, relative_error, sensitivity  # noqa: F401
+from trace_fixtures import well_conditioned
 from trace_fixtures import load_arrays, load_cases as _load  # noqa: F401
 from trace_fixtures import save as _save
 
@@ -109,18 +110,15 @@ def generate_sf_cases():
     for f, (family, (schedule, extra)) in enumerate(SF_FAMILIES.items()):
         for i in range(CASES_PER_FAMILY):
             rng = np.random.default_rng([SEED, 100 + f, i])
-            for draw in range(20):
+            def draw_case(draw):
                 scale = float(10 ** rng.uniform(*SCALES[i % len(SCALES)]))
                 theta0, A, b, noise = _problem(rng, scale, max_side=3)   # two traces per case: keep it small
                 kwargs = {} if i == 0 and family == "schedule_free" else _sf_hyperparameters(rng, scale, i, extra)
                 meta = {"name": f"{family}-{i}", "family": family, "factory": "schedule_free_adamw",
                         "kwargs": kwargs, "schedule": schedule, "steps": STEPS, "every": EVERY, "draw": draw}
-                arrays = {"theta0": theta0, "A": A, "b": b, "noise": noise}
-                if sensitivity(coursecode_trace, meta, arrays) < 1e3:
-                    break
-            else:
-                raise RuntimeError(f"no well-conditioned draw for {meta['name']}")
-            cases.append((meta, arrays))
+                return meta, {"theta0": theta0, "A": A, "b": b, "noise": noise}
+
+            cases.append(well_conditioned(draw_case, coursecode_trace))
     return cases
 
 
@@ -130,18 +128,15 @@ def generate_cases():
     for f, (family, schedule) in enumerate(FAMILIES.items()):
         for i in range(CASES_PER_FAMILY):
             rng = np.random.default_rng([SEED, f, i])
-            for draw in range(20):
+            def draw_case(draw):
                 scale = float(10 ** rng.uniform(*SCALES[i % len(SCALES)]))
                 theta0, A, b, noise = _problem(rng, scale)
                 kwargs = {} if i == 0 and schedule is None else _hyperparameters(rng, scale, i)
                 meta = {"name": f"{family}-{i}", "family": family, "factory": "adopt", "kwargs": kwargs,
                         "schedule": schedule, "steps": STEPS, "every": EVERY, "draw": draw}
-                arrays = {"theta0": theta0, "A": A, "b": b, "noise": noise}
-                if sensitivity(coursecode_trace, meta, arrays) < 1e3:
-                    break
-            else:
-                raise RuntimeError(f"no well-conditioned draw for {meta['name']}")
-            cases.append((meta, arrays))
+                return meta, {"theta0": theta0, "A": A, "b": b, "noise": noise}
+
+            cases.append(well_conditioned(draw_case, coursecode_trace))
     return cases
 
 
@@ -193,15 +188,7 @@ def make_coursecode(meta, float32_warmup=False):
 
 def coursecode_trace(meta, arrays, states=False, float32_warmup=False):
     """theta_0 .. theta_steps from coursecode, shape (steps + 1, *theta.shape) (and the states)."""
-    opt = make_coursecode(meta, float32_warmup)
-    theta = np.array(arrays["theta0"], dtype=np.float64)
-    state = opt.init(theta)
-    out, kept = [theta], [state]
-    for k in range(meta["steps"]):
-        theta, state = opt.step(theta, gradient(arrays, theta, k), state)
-        out.append(theta)
-        kept.append(state)
-    return (np.stack(out), kept) if states else np.stack(out)
+    return coursecode_run(make_coursecode(meta, float32_warmup), arrays, meta["steps"], states)
 
 
 def optax_trace(meta, arrays, eval_points=False):

@@ -33,7 +33,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # trace_fixtures sits beside this file
-from trace_fixtures import _loguniform, gradient, recorded_steps, relative_error, sensitivity  # noqa: F401
+from trace_fixtures import _loguniform, coursecode_run, gradient, recorded_steps, relative_error, sensitivity  # noqa: F401
+from trace_fixtures import well_conditioned
 from trace_fixtures import load_all_arrays as _load
 from trace_fixtures import save as _save
 
@@ -94,18 +95,16 @@ def generate_cases():
     for f, (family, (factory, sample, torch_class, to_torch, f64)) in enumerate(FAMILIES.items()):
         for i, shape in enumerate(SHAPES[family]):
             rng = np.random.default_rng([SEED, f, i])
-            for draw in range(20):
+            def draw_case(draw):
                 scale = float(10 ** rng.uniform(*[(0, 0), (0, 2), (-4, -2), (-1, 1)][i % 4]))
                 theta0, A, b, noise = _problem(rng, shape, scale)
                 kwargs = sample(rng, i)
                 meta = {"name": f"{family}-{i}", "family": family, "factory": factory, "kwargs": kwargs,
                         "torch_class": torch_class, "torch_kwargs": to_torch(kwargs), "float64_ns": f64,
                         "steps": STEPS, "every": EVERY, "draw": draw}
-                arrays = {"theta0": theta0, "A": A, "b": b, "noise": noise}
-                if sensitivity(coursecode_trace, meta, arrays) < 1e3:
-                    break
-            else:
-                raise RuntimeError(f"no well-conditioned draw for {meta['name']}")
+                return meta, {"theta0": theta0, "A": A, "b": b, "noise": noise}
+
+            meta, arrays = well_conditioned(draw_case, coursecode_trace)
             if not f64:
                 arrays["ns_input"] = rng.normal(0.0, 1.0, (4,) + shape) * np.logspace(0, -2, shape[-1])
             cases.append((meta, arrays))
@@ -120,14 +119,7 @@ def make_coursecode(meta):
 
 def coursecode_trace(meta, arrays):
     """theta_0 .. theta_steps from coursecode (float64), shape (steps + 1, *theta.shape)."""
-    opt = make_coursecode(meta)
-    theta = np.array(arrays["theta0"], dtype=np.float64)
-    state = opt.init(theta)
-    out = [theta]
-    for k in range(meta["steps"]):
-        theta, state = opt.step(theta, gradient(arrays, theta, k), state)
-        out.append(theta)
-    return np.stack(out)
+    return coursecode_run(make_coursecode(meta), arrays, meta["steps"])
 
 
 @contextlib.contextmanager

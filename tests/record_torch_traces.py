@@ -38,7 +38,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))   # trace_fixtures sits beside this file
-from trace_fixtures import _loguniform, gradient, recorded_steps, relative_error, sensitivity  # noqa: F401
+from trace_fixtures import _loguniform, coursecode_run, gradient, recorded_steps, relative_error, sensitivity  # noqa: F401
+from trace_fixtures import well_conditioned
 from trace_fixtures import load_cases as _load
 from trace_fixtures import save as _save
 
@@ -196,19 +197,14 @@ def _problem(rng, scale):
 
 
 def generate_cases():
-    """The cases, deterministic in ``SEED``: a list of (meta, arrays) pairs.
-
-    A draw whose trajectory is chaotic (adaptive steps bouncing around the minimum
-    can amplify a rounding difference by 10x every 20 steps) is redrawn: there, two
-    correct implementations part ways after a few hundred steps, and a 1e-10
-    tolerance would test the weather, not the update rule. See :func:`sensitivity`.
-    """
+    """The cases, deterministic in ``SEED``: a list of (meta, arrays) pairs. A draw whose
+    trajectory is chaotic is redrawn (``trace_fixtures.well_conditioned``)."""
     cases = []
     for f, (family, spec) in enumerate(FAMILIES.items()):
         factory, fixed, sample, defaults, torch_class, to_torch = spec
         for i in range(CASES_PER_FAMILY):
             rng = np.random.default_rng([SEED, f, i])
-            for draw in range(20):
+            def draw_case(draw):
                 scale = float(10 ** rng.uniform(*SCALES[i % len(SCALES)]))
                 theta0, A, b, noise = _problem(rng, scale)
                 if i == 0 and defaults is not None:
@@ -217,13 +213,10 @@ def generate_cases():
                     kwargs = sample(rng, float(A.max()))
                 meta = {"name": f"{family}-{i}", "family": family, "factory": factory,
                         "kwargs": {**fixed, **kwargs}, "torch_class": torch_class,
-                        "torch_kwargs": to_torch(kwargs), "steps": STEPS, "every": EVERY}
-                arrays = {"theta0": theta0, "A": A, "b": b, "noise": noise}
-                meta["draw"] = draw
-                if sensitivity(coursecode_trace, meta, arrays) < 1e3:
-                    break
-            else:
-                raise RuntimeError(f"no well-conditioned draw for {meta['name']}")
+                        "torch_kwargs": to_torch(kwargs), "steps": STEPS, "every": EVERY, "draw": draw}
+                return meta, {"theta0": theta0, "A": A, "b": b, "noise": noise}
+
+            meta, arrays = well_conditioned(draw_case, coursecode_trace)
             cases.append((meta, arrays))
     return cases
 
@@ -242,14 +235,7 @@ def make_coursecode(meta):
 
 def coursecode_trace(meta, arrays):
     """theta_0 .. theta_steps from coursecode, shape (steps + 1, *theta.shape)."""
-    opt = make_coursecode(meta)
-    theta = np.array(arrays["theta0"], dtype=np.float64)
-    state = opt.init(theta)
-    out = [theta]
-    for k in range(meta["steps"]):
-        theta, state = opt.step(theta, gradient(arrays, theta, k), state)
-        out.append(theta)
-    return np.stack(out)
+    return coursecode_run(make_coursecode(meta), arrays, meta["steps"])
 
 
 @contextlib.contextmanager

@@ -69,3 +69,28 @@ def load_arrays(path, meta, keys):
     """More arrays of one recorded case, by key (e.g. a second trace that ``load_cases`` does not read)."""
     with np.load(path, allow_pickle=False) as f:
         return {key: f[f"{meta['name']}/{key}"] for key in keys}
+
+
+def coursecode_run(opt, arrays, steps, states=False):
+    """theta_0 .. theta_steps of a coursecode optimizer on a case's gradients (float64), shape
+    (steps + 1, *theta.shape); with ``states``, also the list of states."""
+    theta = np.array(arrays["theta0"], dtype=np.float64)
+    state = opt.init(theta)
+    out, kept = [theta], [state]
+    for k in range(steps):
+        theta, state = opt.step(theta, gradient(arrays, theta, k), state)
+        out.append(theta)
+        kept.append(state)
+    return (np.stack(out), kept) if states else np.stack(out)
+
+
+def well_conditioned(draw_case, trace, tries=20):
+    """The first case ``draw_case(draw)`` -> (meta, arrays), draw = 0, 1, ..., whose run ``trace``
+    amplifies a perturbation of theta0 less than 1e3 times. A chaotic run (adaptive steps bouncing
+    around the minimum) is redrawn: there two correct implementations part ways after a few hundred
+    steps, and a 1e-10 tolerance would test the weather, not the update rule."""
+    for draw in range(tries):
+        meta, arrays = draw_case(draw)
+        if sensitivity(trace, meta, arrays) < 1e3:
+            return meta, arrays
+    raise RuntimeError(f"no well-conditioned draw for {meta['name']}")
